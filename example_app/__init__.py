@@ -1,0 +1,76 @@
+"""A small shop that shows every way to ask for a phone number.
+
+``flask --app example_app run`` or ``gunicorn 'example_app:create_app()'``.
+Any setting comes from the environment with the FLASK_ prefix, e.g.
+FLASK_SQLALCHEMY_DATABASE_URI, FLASK_PHONECAPTURE_REDIS_URL, FLASK_PHONECAPTURE_SMS_PROVIDER.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+
+from flask import Flask, abort, g, render_template
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_phonecapture import PhoneCapture
+
+from .forms import FORMS
+
+PRODUCTS = {
+    "kettle": {"title": "Чайник «Самовар 2.0»", "price": "3 490 ₽",
+               "text": "Стальной электрический чайник на 1,7 л с поддержанием температуры."},
+    "teapot": {"title": "Заварочный чайник «Гжель»", "price": "1 890 ₽",
+               "text": "Фарфор ручной росписи, 600 мл, ситечко в комплекте."},
+    "cups": {"title": "Набор чашек «Утро»", "price": "2 250 ₽",
+             "text": "Шесть чашек из костяного фарфора по 250 мл."},
+}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("EXAMPLE_INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=_instance_secret(app.instance_path),
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "shop.sqlite"),
+        PHONECAPTURE_FORMS=FORMS,
+        PHONECAPTURE_BRAND="Чайная лавка",
+    )
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.update(test_config)
+
+    db = SQLAlchemy(app)
+    PhoneCapture(app, db=db)
+
+    @app.before_request
+    def _nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.get("/")
+    def catalogue():
+        return render_template("catalogue.html", products=PRODUCTS)
+
+    @app.get("/product/<slug>")
+    def product(slug):
+        if slug not in PRODUCTS:
+            abort(404)
+        return render_template("product.html", product=PRODUCTS[slug], slug=slug)
+
+    @app.get("/tracking")
+    def tracking():
+        return render_template("tracking.html")
+
+    @app.get("/privacy")
+    def privacy():
+        return render_template("privacy.html")
+
+    return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().strip()

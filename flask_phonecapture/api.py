@@ -1,0 +1,295 @@
+"""Public JSON API v1 (the contract in DESIGN.md). Every refusal is a 4xx JSON error.
+
+The API is CSRF-exempt by design: it is called cross-origin by the widget, and a
+submission needs the signed token handed out with the form's config instead.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from . import leads
+from .extension import get_state
+from .models import EventCounter
+from .netutil import client_ip, ip_prefix
+from .publicform import public_config
+from .webforms import SOURCE_KEYS, flatten_submission, submission_form
+
+api_bp = Blueprint("phonecapture_api", __name__)
+
+EVENTS = ("impression", "open", "close", "submit_error", "submit", "verified")
+
+
+def error(status: int, code: str, message: str, fields=None, headers=None, **extra):
+    body = {"error": code, "message": message, "fields": fields or {}}
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = str(value)
+    return response
+
+
+def lead_error(exc: leads.LeadError):
+    headers = {"Retry-After": exc.retry_after} if exc.retry_after else None
+    extra = dict(exc.extra)
+    if exc.retry_after:
+        extra["retry_after_s"] = exc.retry_after
+    return error(exc.status, exc.code, exc.message, exc.fields, headers, **extra)
+
+
+# -- request hygiene ---------------------------------------------------------
+def _origin_allowed(origin: str) -> bool:
+    allowed = current_app.config["PHONECAPTURE_ALLOWED_ORIGINS"]
+    if isinstance(allowed, str):
+        allowed = [o.strip() for o in allowed.split(",") if o.strip()]
+    return "*" in allowed or origin.rstrip("/") in [o.rstrip("/") for o in allowed]
+
+
+def _same_origin(origin: str) -> bool:
+    return origin.split("://", 1)[-1].rstrip("/") == request.host
+
+
+@api_bp.before_request
+def _guard():
+    request.max_content_length = current_app.config["PHONECAPTURE_MAX_BODY"]
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and not _same_origin(origin) and not _origin_allowed(origin):
+        return error(403, "origin_not_allowed",
+                     f"Requests from {origin[:100]} are not allowed; add it to PHONECAPTURE_ALLOWED_ORIGINS.")
+    if request.method == "OPTIONS":
+        return current_app.response_class(status=204)
+    if request.content_length is not None and request.content_length > request.max_content_length:
+        return error(413, "too_large", f"Request body is larger than {request.max_content_length} bytes.")
+    return None
+
+
+@api_bp.after_request
+def _cors(response):
+    origin = request.headers.get("Origin")
+    if origin and not _same_origin(origin) and _origin_allowed(origin):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+        response.headers["Access-Control-Max-Age"] = "600"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@api_bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited",
+            500: "internal"}.get(exc.code, "bad_request")
+    headers = {}
+    message = exc.description or exc.name
+    if exc.code == 429:
+        retry = exc.get_response().headers.get("Retry-After") or "60"
+        headers["Retry-After"] = retry
+        message = f"Too many requests from this address; try again in {retry} s."
+    if exc.code == 413:
+        message = f"Request body is larger than {current_app.config['PHONECAPTURE_MAX_BODY']} bytes."
+    return error(exc.code or 400, code, message, headers=headers)
+
+
+@api_bp.errorhandler(OperationalError)
+def _db_down(exc):
+    current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
+    get_state().db.session.rollback()
+    return error(503, "unavailable", "The service is temporarily unavailable; please try again.",
+                 headers={"Retry-After": 5})
+
+
+def _json_body() -> dict:
+    raw = request.get_data(cache=True)  # raises 413 past max_content_length
+    if not raw:
+        raise leads.LeadError(400, "invalid_json", "The request body must be a JSON object.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise leads.LeadError(400, "invalid_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise leads.LeadError(400, "invalid_json", "The request body must be a JSON object.")
+    return body
+
+
+# -- forms -------------------------------------------------------------------
+@api_bp.get("/forms/<form_id>")
+def form_config(form_id: str):
+    state = get_state()
+    spec = state.forms.get(form_id)
+    if spec is None or not spec.active:
+        return error(404, "unknown_form", f"There is no active form {form_id[:64]!r}.")
+    response = jsonify(public_config(state, spec))
+    response.headers["Cache-Control"] = "no-store"  # carries a fresh submit token
+    return response
+
+
+# -- submissions -------------------------------------------------------------
+_TOP_KEYS = {"form_id", "token", "phone", "name", "country", "consents", "source", "hp", "elapsed_ms"}
+
+
+def _type_errors(body: dict, spec) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+
+    def bad(key, text):
+        fields.setdefault(key, []).append(text)
+
+    for key in body:
+        if key not in _TOP_KEYS:
+            bad(key, "Unknown field.")
+    for key in ("token", "phone"):
+        if not isinstance(body.get(key), str):
+            bad(key, "Required, must be a string.")
+    for key in ("name", "country", "hp"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            bad(key, "Must be a string.")
+    elapsed = body.get("elapsed_ms")
+    if elapsed is not None and (isinstance(elapsed, bool) or not isinstance(elapsed, int)
+                                or not 0 <= elapsed <= 10 ** 10):
+        bad("elapsed_ms", "Must be a non-negative integer.")
+    consents = body.get("consents", {})
+    if not isinstance(consents, dict):
+        bad("consents", "Must be an object {purpose: true|false}.")
+    else:
+        known = {c.purpose for c in spec.consents}
+        for purpose, value in consents.items():
+            if purpose not in known:
+                bad(f"consents.{purpose[:64]}", "Unknown consent purpose for this form.")
+            elif not isinstance(value, bool):
+                bad(f"consents.{purpose}", "Must be true or false.")
+    source = body.get("source", {})
+    if source is None:
+        source = {}
+    if not isinstance(source, dict):
+        bad("source", "Must be an object.")
+    else:
+        for key, value in source.items():
+            if key == "first_touch":
+                if value is not None and not (isinstance(value, dict) and all(
+                        isinstance(v, (str, int, type(None))) for v in value.values())):
+                    bad("source.first_touch", "Must be an object of strings.")
+            elif key not in SOURCE_KEYS:
+                bad(f"source.{key[:64]}", "Unknown source field.")
+            elif value is not None and not isinstance(value, str):
+                bad(f"source.{key}", "Must be a string.")
+    return fields
+
+
+def _meta(body: dict | None = None) -> leads.RequestMeta:
+    ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"])
+    first_touch = ((body or {}).get("source") or {}).get("first_touch") if body else None
+    return leads.RequestMeta(ip_prefix=ip_prefix(ip), user_agent=request.headers.get("User-Agent"),
+                             host=request.host.split(":")[0],
+                             first_touch=first_touch if isinstance(first_touch, dict) else None)
+
+
+@api_bp.post("/submissions")
+def create_submission():
+    state = get_state()
+    try:
+        body = _json_body()
+        form_id = body.get("form_id")
+        if not isinstance(form_id, str) or not form_id:
+            return error(422, "invalid", "form_id is required.", {"form_id": ["Required."]})
+        spec = state.forms.get(form_id)
+        if spec is None or not spec.active:
+            return error(404, "unknown_form", f"There is no active form {form_id[:64]!r}.")
+        type_errors = _type_errors(body, spec)
+        if type_errors:
+            return error(422, "invalid", "Some fields have the wrong type.", type_errors)
+        token_age = leads.check_token(state, form_id, body["token"])
+        form = submission_form(spec, flatten_submission(body), csrf=False)
+        if not form.validate():
+            errors = form.api_errors()
+            return error(422, "invalid", _summary(errors), errors)
+        if leads.looks_like_bot(form, token_age):
+            # Quietly accepted: a bot learns nothing, and nothing is stored or sent.
+            return jsonify(id=leads.new_id(), status="pending_verification",
+                           resend_after_s=current_app.config["PHONECAPTURE_RESEND_COOLDOWN"]), 201
+        result = leads.create_submission(state, spec, form, _meta(body))
+    except leads.LeadError as exc:
+        return lead_error(exc)
+    return jsonify(id=result.id, status="pending_verification", resend_after_s=result.resend_after_s), 201
+
+
+def _summary(errors: dict[str, list[str]]) -> str:
+    first_key = next(iter(errors))
+    return f"{first_key}: {errors[first_key][0]}"
+
+
+@api_bp.post("/submissions/<submission_id>/verify")
+def verify_submission(submission_id: str):
+    state = get_state()
+    try:
+        body = _json_body()
+        code = body.get("code")
+        if not isinstance(code, str):
+            return error(422, "invalid", "code is required and must be a string.",
+                         {"code": ["Required, must be a string."]})
+        leads.verify_code(state, submission_id, code)
+    except leads.LeadError as exc:
+        return lead_error(exc)
+    return jsonify(status="verified")
+
+
+@api_bp.post("/submissions/<submission_id>/resend")
+def resend_code(submission_id: str):
+    state = get_state()
+    try:
+        wait = leads.resend_code(state, state.forms.get, submission_id, _meta())
+    except leads.LeadError as exc:
+        return lead_error(exc)
+    return jsonify(status="pending_verification", resend_after_s=wait), 202
+
+
+# -- events ------------------------------------------------------------------
+@api_bp.post("/events")
+def record_event():
+    state = get_state()
+    try:
+        body = _json_body()
+    except leads.LeadError as exc:
+        return lead_error(exc)
+    form_id, event = body.get("form_id"), body.get("event")
+    if not isinstance(form_id, str) or form_id not in state.forms:
+        return error(404, "unknown_form", "Unknown form_id.", {"form_id": ["Unknown form."]})
+    if event not in EVENTS:
+        return error(422, "invalid", f"event must be one of {', '.join(EVENTS)}.",
+                     {"event": ["Unknown event."]})
+    source = body.get("source") if isinstance(body.get("source"), dict) else {}
+    label = source.get("utm_source") if isinstance(source.get("utm_source"), str) else ""
+    label = (label or "(direct)")[:128]
+    _count(state, form_id, event, label)
+    return "", 204
+
+
+def _count(state, form_id: str, event: str, source: str) -> None:
+    session = state.db.session
+    key = dict(form_id=form_id, day=date.today(), source=source, event=event)
+    for _ in range(2):  # insert, or bump when a parallel request inserted first
+        changed = session.execute(update(EventCounter).filter_by(**key)
+                                  .values(count=EventCounter.count + 1)).rowcount
+        if changed:
+            session.commit()
+            return
+        try:
+            session.add(EventCounter(count=1, **key))
+            session.commit()
+            return
+        except IntegrityError:
+            session.rollback()
+
+
+# -- OpenAPI -----------------------------------------------------------------
+@api_bp.get("/openapi.json")
+def openapi():
+    from .openapi import document
+
+    return jsonify(document(request.script_root + current_app.config["PHONECAPTURE_URL_PREFIX"]))

@@ -1,0 +1,95 @@
+"""``flask phonecapture ...`` commands (registered through the flask.commands entry point)."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from .extension import get_state
+
+cli = AppGroup("phonecapture", help="flask-phonecapture: database, worker, keys.")
+
+
+@cli.group("db")
+def db_group():
+    """The extension's own migrations (own version table)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision):
+    """Create or upgrade the phonecapture_* tables."""
+    from . import migrate
+
+    migrate.upgrade(revision)
+    click.echo(f"phonecapture tables at revision {migrate.current()}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision):
+    """Downgrade the phonecapture_* tables (use 'base' to drop them)."""
+    from . import migrate
+
+    migrate.downgrade(revision)
+    click.echo(f"phonecapture tables at revision {migrate.current()}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    from . import migrate
+
+    click.echo(migrate.current() or "(none)")
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Run until the queue is empty, then exit.")
+@click.option("--fork/--no-fork", default=False,
+              help="Fork a child per job (RQ's Worker) instead of running jobs in-process.")
+@click.option("--no-scheduler", is_flag=True, help="Don't run RQ's scheduler for delayed jobs.")
+@with_appcontext
+def worker(burst, fork, no_scheduler):
+    """Run an RQ worker (with the scheduler) on the extension's queue."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker, Worker
+
+    url = current_app.config.get("PHONECAPTURE_REDIS_URL")
+    if not url:
+        raise click.ClickException("PHONECAPTURE_REDIS_URL is not set: without Redis, jobs run "
+                                   "in-process and no worker is needed")
+    state = get_state()
+    state.db.engine.dispose(close=False)  # no pooled connection crosses into this process's jobs
+    connection = Redis.from_url(url)
+    queue = Queue(current_app.config["PHONECAPTURE_QUEUE_NAME"], connection=connection)
+    cls = Worker if fork else SimpleWorker
+    w = cls([queue], connection=connection)
+    w.work(burst=burst, with_scheduler=not no_scheduler, logging_level="WARNING")
+
+
+@cli.command("sweep")
+@click.option("--older-than", default=60, show_default=True, help="Seconds a due row may wait.")
+@with_appcontext
+def sweep(older_than):
+    """Re-enqueue outbox rows that no worker picked up; mark stuck sends unknown."""
+    from .messaging.outbox import sweep as sweep_outbox
+
+    count = sweep_outbox(get_state(), older_than_s=older_than)
+    click.echo(f"re-enqueued {count} message(s)")
+
+
+@cli.group("keys")
+def keys_group():
+    """Encryption and index keys."""
+
+
+@keys_group.command("generate")
+@click.option("--kid", default="k1", show_default=True, help="Key id for the new encryption key.")
+def keys_generate(kid):
+    """Print fresh PHONECAPTURE_KEYS and PHONECAPTURE_INDEX_KEY values (keep them out of the DB)."""
+    from .crypto import new_key
+
+    click.echo(f"PHONECAPTURE_KEYS={kid}:{new_key()}")
+    click.echo(f"PHONECAPTURE_INDEX_KEY={new_key()}")

@@ -1,0 +1,69 @@
+"""Consent texts (immutable, by sha256) and per-purpose consent records."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from .forms import FormSpec
+from .models import Consent, ConsentText, utcnow
+
+
+def ensure_texts(state, spec: FormSpec) -> dict[str, str]:
+    """Store each consent wording of ``spec`` once; return {purpose: text_version}."""
+    session = state.db.session
+    locale = spec.effective_locale
+    versions = {}
+    for purpose in spec.consents:
+        version = purpose.text_version(locale)
+        versions[purpose.purpose] = version
+        if version in state.known_consent_texts:
+            continue
+        if session.get(ConsentText, version) is None:
+            try:
+                with session.begin_nested():  # another worker may insert the same text right now
+                    session.add(ConsentText(id=version, purpose=purpose.purpose, locale=locale,
+                                            body=purpose.text, policy_url=purpose.policy_url))
+            except IntegrityError:
+                pass
+        state.known_consent_texts.add(version)
+    return versions
+
+
+def record(state, spec: FormSpec, *, contact_id: str, submission_id: str,
+           granted: dict[str, bool], ip_prefix: str | None, user_agent: str | None) -> list[Consent]:
+    """One record per purpose of the form, refused purposes included (proof of an unticked box)."""
+    versions = ensure_texts(state, spec)
+    now = utcnow()
+    rows = []
+    for purpose in spec.consents:
+        row = Consent(contact_id=contact_id, submission_id=submission_id, purpose=purpose.purpose,
+                      granted=bool(granted.get(purpose.purpose)), text_version=versions[purpose.purpose],
+                      given_at=now, ip_prefix=ip_prefix, user_agent=user_agent, method="checkbox")
+        state.db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def confirm(state, submission_id: str) -> None:
+    """The SMS code proved the number: the consents given with this submission are confirmed."""
+    state.db.session.execute(
+        update(Consent).where(Consent.submission_id == submission_id, Consent.granted.is_(True))
+        .values(confirmed_at=utcnow()))
+
+
+def has_consent(state, contact_id: str, purpose: str) -> bool:
+    """Latest record for the purpose is granted, confirmed and not withdrawn."""
+    row = state.db.session.execute(
+        select(Consent).where(Consent.contact_id == contact_id, Consent.purpose == purpose)
+        .order_by(Consent.given_at.desc()).limit(1)).scalar_one_or_none()
+    return bool(row and row.granted and row.confirmed_at and not row.withdrawn_at)
+
+
+def withdraw(state, contact_id: str, purposes: list[str] | None, channel: str) -> int:
+    """Withdraw granted consents (all purposes, or the listed ones); returns how many changed."""
+    stmt = update(Consent).where(Consent.contact_id == contact_id, Consent.granted.is_(True),
+                                 Consent.withdrawn_at.is_(None))
+    if purposes:
+        stmt = stmt.where(Consent.purpose.in_(purposes))
+    result = state.db.session.execute(stmt.values(withdrawn_at=utcnow(), withdrawn_channel=channel))
+    return result.rowcount or 0

@@ -1,0 +1,172 @@
+"""The ``PhoneCapture`` extension object and its per-app state."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from . import config as cfg
+from .crypto import Keyring, load_keyring
+from .forms import FormSpec, load_forms
+
+log = logging.getLogger("flask_phonecapture")
+
+
+@dataclass
+class State:
+    """Everything one app needs; lives in ``app.extensions["phonecapture"]``."""
+
+    extension: "PhoneCapture"
+    db: Any
+    keyring: Keyring
+    demo_keys: bool
+    forms: dict[str, FormSpec]
+    queue: Any
+    limiter: Any
+    _provider: Any = None
+    _redis: Any = None
+    known_consent_texts: set = field(default_factory=set)
+
+    @property
+    def config(self):
+        return current_app.config
+
+    @property
+    def provider(self):
+        if self._provider is None:
+            from .messaging.providers import load_provider
+
+            self._provider = load_provider(current_app.config["PHONECAPTURE_SMS_PROVIDER"],
+                                           current_app.config)
+        return self._provider
+
+    @property
+    def redis(self):
+        """A Redis client when PHONECAPTURE_REDIS_URL is set, else None."""
+        url = current_app.config.get("PHONECAPTURE_REDIS_URL")
+        if url and self._redis is None:
+            from redis import Redis
+
+            self._redis = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        return self._redis
+
+
+def get_state(app: Flask | None = None) -> State:
+    app = app or current_app
+    try:
+        return app.extensions["phonecapture"]
+    except KeyError:
+        raise RuntimeError("PhoneCapture is not registered on this app; call "
+                           "PhoneCapture(app, db=db) or init_app(app)") from None
+
+
+class PhoneCapture:
+    """Collect, verify and store phone numbers with consent.
+
+    ``PhoneCapture(app, db=db)`` or ``PhoneCapture(db=db).init_app(app)``. One instance
+    can serve several apps: all per-app state lives in ``app.extensions``.
+    """
+
+    def __init__(self, app: Flask | None = None, *, db=None):
+        self.db = db
+        self._role_loader: Callable[[], set[str]] = lambda: set()
+        if app is not None:
+            self.init_app(app)
+
+    def role_loader(self, fn: Callable[[], set[str]]) -> Callable[[], set[str]]:
+        """Register the function returning the current user's roles (admin, marketer, ...)."""
+        self._role_loader = fn
+        return fn
+
+    def current_roles(self) -> set[str]:
+        return set(self._role_loader() or ())
+
+    def init_app(self, app: Flask, *, db=None) -> "PhoneCapture":
+        """Register on ``app``.
+
+        Reads every key in :data:`flask_phonecapture.config.DEFAULTS` (all
+        ``PHONECAPTURE_*``): forms, keys, Redis URL, SMS provider, code lifetime and
+        limits, body size, CORS origins. Unknown ``PHONECAPTURE_*`` keys raise
+        :class:`~flask_phonecapture.config.ConfigError`; so does a production
+        deployment without real keys, Redis and secure cookies.
+        """
+        if "phonecapture" in app.extensions:
+            raise RuntimeError("PhoneCapture is already registered on this app")
+        db = db or self.db
+        if db is None:
+            raise RuntimeError("PhoneCapture needs a Flask-SQLAlchemy instance: PhoneCapture(app, db=db)")
+
+        cfg.apply_defaults(app.config)
+        cfg.check_known(app.config, _extra_known_keys())
+        if app.config["PHONECAPTURE_ENV"] not in ("development", "production"):
+            raise cfg.ConfigError("PHONECAPTURE_ENV must be 'development' or 'production'")
+        if app.config["PHONECAPTURE_ENV"] == "production":
+            problems = cfg.production_problems(app.config)
+            if problems:
+                raise cfg.ConfigError("refusing to start in production: " + "; ".join(problems))
+
+        keyring, demo_keys = load_keyring(app.config, app.instance_path)
+        forms = load_forms(app.config["PHONECAPTURE_FORMS"], app.root_path)
+
+        from .messaging.queue import make_queue
+        from .ratelimit import make_limiter
+
+        state = State(extension=self, db=db, keyring=keyring, demo_keys=demo_keys, forms=forms,
+                      queue=make_queue(app.config), limiter=None)
+        app.extensions["phonecapture"] = state
+        # Fail at start-up, not at the first SMS, when the provider is misconfigured.
+        with app.app_context():
+            state.provider  # noqa: B018
+
+        from .api import api_bp
+        from .pages import pages_bp
+        from .public import public_bp
+
+        prefix = app.config["PHONECAPTURE_URL_PREFIX"].rstrip("/")
+        app.register_blueprint(public_bp, url_prefix=prefix)
+        app.register_blueprint(api_bp, url_prefix=prefix + "/api/v1")
+        app.register_blueprint(pages_bp, url_prefix=prefix)
+        state.limiter = make_limiter(app)
+
+        csrf = app.extensions.get("csrf")
+        if csrf is not None:  # the host app's CSRFProtect must not block the token-protected API
+            csrf.exempt(api_bp)
+
+        app.jinja_env.globals["phonecapture_form"] = _render_form
+        app.jinja_env.globals["phonecapture_widget"] = _render_widget_tag
+        return self
+
+    # -- host-app helpers -------------------------------------------------
+    def form(self, form_id: str) -> FormSpec:
+        return get_state().forms[form_id]
+
+
+def _extra_known_keys() -> set[str]:
+    """Keys owned by optional packages (providers) that declare their own settings."""
+    try:
+        from .messaging.settings import KNOWN_KEYS
+    except ImportError:
+        return set()
+    return set(KNOWN_KEYS)
+
+
+def _render_form(form_id: str, **kwargs) -> Markup:
+    from .pages import render_form_snippet
+
+    return Markup(render_form_snippet(form_id, **kwargs))
+
+
+def _render_widget_tag(form_ids: str, nonce: str | None = None) -> Markup:
+    from flask import g, url_for
+
+    from markupsafe import escape
+
+    nonce = nonce or getattr(g, "csp_nonce", None)
+    src = url_for("phonecapture_public.widget_js")
+    api = src.rsplit("/", 1)[0] + "/api/v1"
+    nonce_attr = f' nonce="{escape(nonce)}"' if nonce else ""
+    return Markup(f'<script src="{escape(src)}" data-form="{escape(form_ids)}" '
+                  f'data-api="{escape(api)}"{nonce_attr} async></script>')

@@ -1,0 +1,231 @@
+"""Form definitions (``PHONECAPTURE_FORMS``) and their display-rule schema.
+
+Validated once at start-up with pydantic; an error names the form and the bad key.
+Unknown keys are errors too (``extra="forbid"``), so a misspelt option never
+silently does nothing. Mode-specific trigger defaults are filled in here so the
+public config the widget receives is the whole truth.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from typing import Literal
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from .config import ConfigError
+
+FORM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Texts(_Strict):
+    """Every text the visitor reads can be set per form; unset ones use built-in ru/en texts."""
+
+    title: str | None = None
+    offer: str | None = None
+    purpose: str | None = None
+    promise: str | None = None
+    submit: str | None = None
+    phone_label: str | None = None
+    name_label: str | None = None
+    code_title: str | None = None
+    code_label: str | None = None
+    verify: str | None = None
+    resend: str | None = None
+    wrong_number: str | None = None
+    success_title: str | None = None
+    success_text: str | None = None
+    teaser: str | None = None
+    close: str | None = None
+
+
+class ConsentPurpose(_Strict):
+    purpose: str
+    text: str = Field(min_length=5, max_length=2000)
+    required: bool = False
+    policy_url: str | None = None
+
+    @field_validator("purpose")
+    @classmethod
+    def _purpose_name(cls, value: str) -> str:
+        if not PURPOSE.match(value):
+            raise ValueError("purpose must be lower_snake_case, e.g. service_sms")
+        return value
+
+    def text_version(self, locale: str) -> str:
+        """sha256 over exactly what was shown: purpose, locale, text and policy link."""
+        blob = json.dumps([self.purpose, locale, self.text, self.policy_url], ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Triggers(_Strict):
+    match: Literal["any", "all"] = "any"
+    delay_s: int | None = Field(default=None, ge=0, le=3600)
+    scroll_pct: int | None = Field(default=None, ge=0, le=100)
+    inactivity_s: int | None = Field(default=None, ge=1, le=3600)
+    page_views: int | None = Field(default=None, ge=1, le=100)
+    click_selector: str | None = Field(default=None, max_length=200)
+
+
+class Targeting(_Strict):
+    include: list[str] = []
+    exclude: list[str] = []
+    device: Literal["any", "mobile", "desktop"] = "any"
+    utm: dict[str, str] = {}
+    referrer: str | None = None
+    visitor: Literal["any", "new", "returning"] = "any"
+
+    @field_validator("utm")
+    @classmethod
+    def _utm_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
+        bad = set(value) - allowed
+        if bad:
+            raise ValueError(f"unknown UTM key(s) {sorted(bad)}; use {sorted(allowed)}")
+        return value
+
+
+class Frequency(_Strict):
+    after_close_days: int = Field(default=7, ge=0, le=3650)
+    after_submit_days: int = Field(default=365, ge=0, le=3650)
+    once_per_session: bool = False
+
+
+class ExitIntent(_Strict):
+    arm_delay_s: int = Field(default=3, ge=0, le=600)
+    sensitivity_px: int = Field(default=20, ge=1, le=200)
+    mobile_scroll_up_px: int = Field(default=120, ge=20, le=2000)
+    mobile_visibility: bool = True
+
+
+class Theme(_Strict):
+    brand: str = "#0b7a5a"
+    radius: str = "10px"
+    font: str = "inherit"
+
+    @field_validator("brand", "radius", "font")
+    @classmethod
+    def _css_safe(cls, value: str) -> str:
+        if re.search(r"[;{}<>\\]", value):
+            raise ValueError("CSS values may not contain ; { } < > or backslashes")
+        return value
+
+
+class FormSpec(_Strict):
+    id: str
+    mode: Literal["popup", "inline", "slidein", "exit_intent", "button"]
+    locale: Literal["ru", "en"] | None = None
+    texts: Texts = Texts()
+    fields: dict[Literal["name"], Literal["off", "optional", "required"]] = {"name": "off"}
+    countries: list[str] = Field(default_factory=list)
+    default_region: str = "RU"
+    consents: list[ConsentPurpose] = Field(min_length=1)
+    triggers: Triggers = Triggers()
+    targeting: Targeting = Targeting()
+    frequency: Frequency = Frequency()
+    exit_intent: ExitIntent = ExitIntent()
+    theme: Theme = Theme()
+    active: bool = True
+    _version: str | None = PrivateAttr(default=None)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not FORM_ID.match(value):
+            raise ValueError("form ids are lowercase letters, digits, '-' and '_' (max 64)")
+        return value
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        known = phonenumbers.SUPPORTED_REGIONS
+        bad = [c for c in value if c not in known]
+        if bad:
+            raise ValueError(f"unknown region code(s) {bad}; use ISO 3166 alpha-2 like 'RU'")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "FormSpec":
+        if self.default_region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"default_region {self.default_region!r} is not a known region")
+        if self.countries and self.default_region not in self.countries:
+            raise ValueError("default_region must be one of countries")
+        purposes = [c.purpose for c in self.consents]
+        if len(set(purposes)) != len(purposes):
+            raise ValueError("each consent purpose may appear once")
+        return self
+
+    # -- derived ---------------------------------------------------------
+    @property
+    def allowed_regions(self) -> list[str]:
+        return list(self.countries) or [self.default_region]
+
+    @property
+    def effective_locale(self) -> str:
+        return self.locale or ("ru" if self.default_region in ("RU", "BY", "KZ") else "en")
+
+    @property
+    def version(self) -> str:
+        """Short hash of the whole validated config: submissions record which version they saw."""
+        if self._version is None:
+            blob = self.model_dump_json()
+            object.__setattr__(self, "_version", hashlib.sha256(blob.encode()).hexdigest()[:12])
+        return self._version
+
+    def consent(self, purpose: str) -> ConsentPurpose | None:
+        return next((c for c in self.consents if c.purpose == purpose), None)
+
+    def effective_triggers(self) -> Triggers:
+        """Defaults that respect the visitor: popups wait 60 s, slide-ins wait for 70% scroll."""
+        t = self.triggers
+        if any(v is not None for v in (t.delay_s, t.scroll_pct, t.inactivity_s, t.page_views,
+                                       t.click_selector)):
+            return t
+        if self.mode == "popup":
+            return t.model_copy(update={"delay_s": 60})
+        if self.mode == "slidein":
+            return t.model_copy(update={"scroll_pct": 70})
+        return t
+
+
+def _describe(form_id: str, error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(form)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        parts.append(f"{where}: {message}")
+    return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)
+
+
+def load_forms(value, root_path: str = ".") -> dict[str, FormSpec]:
+    """Validate the whole ``PHONECAPTURE_FORMS`` value; raise ConfigError naming form and key."""
+    if isinstance(value, (str, os.PathLike)):
+        path = os.path.join(root_path, value)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                value = json.load(handle)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"PHONECAPTURE_FORMS file {path!r} could not be read: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ConfigError("PHONECAPTURE_FORMS must be a dict {form_id: config} or a JSON file path")
+    forms: dict[str, FormSpec] = {}
+    for form_id, raw in value.items():
+        if not isinstance(raw, dict):
+            raise ConfigError(f"PHONECAPTURE_FORMS[{form_id!r}] must be a dict")
+        try:
+            forms[form_id] = FormSpec(id=form_id, **raw)
+        except ValidationError as exc:
+            raise ConfigError(_describe(form_id, exc)) from None
+        except TypeError as exc:  # e.g. an "id" key repeated in the body
+            raise ConfigError(f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: {exc}") from None
+    return forms

@@ -1,0 +1,276 @@
+"""What happens to a submitted number: store it, send the code, check the code, resend.
+
+Shared by the JSON API and the no-JS pages; both call these functions with a
+validated form, and turn :class:`LeadError` into their own kind of answer.
+"""
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer
+from sqlalchemy import func, select
+
+from . import consent, contacts
+from .crypto import same
+from .forms import FormSpec
+from .messaging import outbox
+from .messaging.texts import otp_text
+from .models import Message, Submission, Verification, new_id, utcnow
+from .netutil import scrub
+from .signals import phone_verified, submission_created
+
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+CLICK_KEYS = ("gclid", "yclid", "fbclid")
+
+
+class LeadError(Exception):
+    """A refusal with an HTTP status and a message safe to show (never contains the number)."""
+
+    def __init__(self, status: int, code: str, message: str, *, fields=None, retry_after=None,
+                 **extra):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.fields = fields or {}
+        self.retry_after = retry_after
+        self.extra = extra
+
+
+@dataclass
+class RequestMeta:
+    ip_prefix: str | None
+    user_agent: str | None
+    host: str | None = None
+    first_touch: dict | None = None
+    extra: dict = field(default_factory=dict)
+
+
+# -- submit token ------------------------------------------------------------
+def _serializer(state) -> URLSafeSerializer:
+    return URLSafeSerializer(state.keyring.token_secret(), salt="phonecapture-submit")
+
+
+def issue_token(state, form_id: str) -> str:
+    return _serializer(state).dumps({"f": form_id, "t": int(time.time() * 1000)})
+
+
+def check_token(state, form_id: str, token: str | None) -> int:
+    """Return the token's age in ms, or raise LeadError (400) when it is missing, forged or old."""
+    if not token:
+        raise LeadError(400, "invalid_token", "The submit token is missing; reload the form.",
+                        fields={"token": ["Missing."]})
+    try:
+        data = _serializer(state).loads(token)
+    except (BadSignature, SignatureExpired):
+        raise LeadError(400, "invalid_token", "The submit token is not valid; reload the form.",
+                        fields={"token": ["Invalid."]}) from None
+    if not isinstance(data, dict) or data.get("f") != form_id or not isinstance(data.get("t"), int):
+        raise LeadError(400, "invalid_token", "The submit token belongs to another form.",
+                        fields={"token": ["Invalid."]})
+    age_ms = int(time.time() * 1000) - data["t"]
+    if age_ms > current_app.config["PHONECAPTURE_TOKEN_MAX_AGE"] * 1000:
+        raise LeadError(400, "expired_token", "The form has been open too long; reload it.",
+                        fields={"token": ["Expired."]})
+    return max(age_ms, 0)
+
+
+# -- submit ------------------------------------------------------------------
+@dataclass
+class SubmitResult:
+    id: str
+    resend_after_s: int
+    created: bool          # False for a repeated click or a quietly dropped bot
+
+
+def looks_like_bot(form, token_age_ms: int) -> bool:
+    """Honeypot filled, or the form filled faster than a person can (client or server clock)."""
+    minimum = current_app.config["PHONECAPTURE_MIN_FILL_MS"]
+    if form.hp.data:
+        return True
+    if form.elapsed_ms.data is not None and form.elapsed_ms.data < minimum:
+        return True
+    return token_age_ms < minimum
+
+
+def _source(form, spec: FormSpec, meta: RequestMeta) -> dict:
+    region = spec.default_region
+    src = {key: scrub(getattr(form, key).data or None, 2048 if key in ("page_url", "referrer") else 255,
+                      region) for key in ("page_url", "referrer", *UTM_KEYS, *CLICK_KEYS)}
+    if src["page_url"]:  # tags in the landing URL count when the body did not carry them
+        query = parse_qs(urlsplit(src["page_url"]).query)
+        for key in (*UTM_KEYS, *CLICK_KEYS):
+            if not src[key] and query.get(key):
+                src[key] = scrub(query[key][0], 255, region)
+    if meta.first_touch:
+        src["first_touch"] = {k: scrub(str(v), 255, region) for k, v in meta.first_touch.items()
+                              if k in ("page_url", "referrer", "at", *UTM_KEYS, *CLICK_KEYS) and v}
+    return src
+
+
+def _sends_last_hour(state, contact_id: str) -> tuple[int, object]:
+    since = utcnow() - timedelta(hours=1)
+    row = state.db.session.execute(
+        select(func.count(Message.id), func.min(Message.created_at))
+        .where(Message.contact_id == contact_id, Message.kind == "otp", Message.created_at >= since)).one()
+    return row[0], row[1]
+
+
+def _check_hourly_cap(state, contact_id: str) -> None:
+    cap = current_app.config["PHONECAPTURE_MAX_SENDS_PER_HOUR"]
+    count, oldest = _sends_last_hour(state, contact_id)
+    if count >= cap:
+        wait = math.ceil(3600 - (utcnow() - oldest).total_seconds()) if oldest else 3600
+        raise LeadError(429, "too_many_codes",
+                        f"Too many codes were sent to this number; try again in {max(wait, 1)} s.",
+                        retry_after=max(wait, 1))
+
+
+def _new_code(state, verification: Verification) -> str:
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    verification.code_mac = state.keyring.code_mac(verification.id, code)
+    return code
+
+
+def _queue_code(state, spec, submission, verification, code, meta) -> Message:
+    host = meta.host
+    if submission.page_url:
+        host = urlsplit(submission.page_url).hostname or host
+    body = otp_text(spec.effective_locale, code, current_app.config["PHONECAPTURE_BRAND"], host)
+    return outbox.add_message(state, contact_id=submission.contact_id, submission_id=submission.id,
+                              kind="otp", template="otp", body=body,
+                              idempotency_key=f"otp-{verification.id}-{verification.sends}")
+
+
+def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitResult:
+    """Store contact, submission, consents, verification and the code SMS in one transaction."""
+    session = state.db.session
+    config = current_app.config
+    phone = form.parsed_phone
+    contact, is_new = contacts.find_or_create(state, phone)
+    cooldown = config["PHONECAPTURE_RESEND_COOLDOWN"]
+
+    if not is_new:
+        # A double click or a second tab: hand back the pending submission, send nothing new.
+        recent = session.execute(
+            select(Submission).join(Verification)
+            .where(Submission.contact_id == contact.id, Submission.form_id == spec.id,
+                   Submission.status == "pending_verification",
+                   Verification.last_sent_at >= utcnow() - timedelta(seconds=cooldown))
+            .order_by(Submission.created_at.desc()).limit(1)).scalar_one_or_none()
+        if recent is not None:
+            session.rollback()
+            waited = (utcnow() - recent.verification.last_sent_at).total_seconds()
+            return SubmitResult(recent.id, max(1, math.ceil(cooldown - waited)), created=False)
+        _check_hourly_cap(state, contact.id)
+
+    src = _source(form, spec, meta)
+    submission = Submission(id=new_id(), contact_id=contact.id, form_id=spec.id,
+                            form_version=spec.version, locale=spec.effective_locale,
+                            ip_prefix=meta.ip_prefix, user_agent=(meta.user_agent or "")[:512] or None,
+                            **src)
+    name_field = getattr(form, "name", None)
+    if name_field is not None and name_field.data:
+        submission.name_enc = state.keyring.encrypt(
+            name_field.data.strip(), f"phonecapture_submission.name_enc.{submission.id}")
+    session.add(submission)
+    granted = {purpose: bool(field_.data) for purpose, field_ in form.consent_fields()}
+    consent.record(state, spec, contact_id=contact.id, submission_id=submission.id, granted=granted,
+                   ip_prefix=meta.ip_prefix, user_agent=submission.user_agent)
+    verification = Verification(id=new_id(), submission_id=submission.id, attempts=0, sends=1,
+                                max_attempts=config["PHONECAPTURE_CODE_MAX_ATTEMPTS"],
+                                expires_at=utcnow() + timedelta(seconds=config["PHONECAPTURE_CODE_TTL"]),
+                                last_sent_at=utcnow())
+    code = _new_code(state, verification)
+    session.add(verification)
+    message = _queue_code(state, spec, submission, verification, code, meta)
+    session.commit()
+    outbox.dispatch(state, [message.id])
+    submission_created.send(current_app._get_current_object(), submission=submission)
+    return SubmitResult(submission.id, cooldown, created=True)
+
+
+# -- verify / resend ---------------------------------------------------------
+def _load(state, submission_id: str) -> Submission:
+    submission = state.db.session.get(Submission, submission_id) if _plausible_id(submission_id) else None
+    if submission is None:
+        raise LeadError(404, "unknown_submission", "No such submission.")
+    return submission
+
+
+def _plausible_id(value: str) -> bool:
+    return isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
+def verify_code(state, submission_id: str, code: str) -> Submission:
+    session = state.db.session
+    submission = _load(state, submission_id)
+    if submission.status == "verified":
+        return submission  # the same correct code twice (double click) is still a success
+    verification = submission.verification
+    now = utcnow()
+    if verification.locked_at is not None:
+        raise LeadError(410, "locked", "Too many wrong codes; request a new code.", attempts_left=0)
+    if now > verification.expires_at:
+        raise LeadError(410, "expired", "The code has expired; request a new code.")
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) != 6:
+        raise LeadError(422, "invalid", "The code is the 6 digits from the SMS.",
+                        fields={"code": ["Enter the 6 digits from the SMS."]},
+                        attempts_left=verification.max_attempts - verification.attempts)
+    if not same(state.keyring.code_mac(verification.id, code), verification.code_mac):
+        verification.attempts += 1
+        left = verification.max_attempts - verification.attempts
+        if left <= 0:
+            verification.locked_at = now
+            submission.status = "locked"
+            session.commit()
+            raise LeadError(410, "locked", "Too many wrong codes; request a new code.", attempts_left=0)
+        session.commit()
+        raise LeadError(422, "wrong_code", f"Wrong code. Attempts left: {left}.",
+                        fields={"code": ["Wrong code."]}, attempts_left=left)
+    verification.verified_at = now
+    submission.status = "verified"
+    submission.verified_at = now
+    if submission.contact.verified_at is None:
+        submission.contact.verified_at = now
+    consent.confirm(state, submission.id)
+    session.commit()
+    phone_verified.send(current_app._get_current_object(), submission=submission,
+                        contact=submission.contact)
+    return submission
+
+
+def resend_code(state, spec_lookup, submission_id: str, meta: RequestMeta) -> int:
+    """Send a fresh code; returns seconds until the next resend is allowed."""
+    session = state.db.session
+    config = current_app.config
+    submission = _load(state, submission_id)
+    if submission.status == "verified":
+        raise LeadError(409, "already_verified", "This number is already confirmed.")
+    verification = submission.verification
+    cooldown = config["PHONECAPTURE_RESEND_COOLDOWN"]
+    waited = (utcnow() - verification.last_sent_at).total_seconds()
+    if waited < cooldown:
+        wait = math.ceil(cooldown - waited)
+        raise LeadError(429, "resend_too_soon", f"You can ask for a new code in {wait} s.",
+                        retry_after=wait)
+    _check_hourly_cap(state, submission.contact_id)
+    spec = spec_lookup(submission.form_id)
+    if spec is None:
+        raise LeadError(410, "form_gone", "This form is no longer available.")
+    verification.sends += 1
+    verification.attempts = 0
+    verification.locked_at = None
+    verification.last_sent_at = utcnow()
+    verification.expires_at = utcnow() + timedelta(seconds=config["PHONECAPTURE_CODE_TTL"])
+    submission.status = "pending_verification"
+    code = _new_code(state, verification)
+    message = _queue_code(state, spec, submission, verification, code, meta)
+    session.commit()
+    outbox.dispatch(state, [message.id])
+    return cooldown

@@ -1,0 +1,1 @@
+"""Outbox, queue, jobs and SMS providers."""

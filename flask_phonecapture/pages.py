@@ -1,0 +1,164 @@
+"""The no-JavaScript path: a server-rendered form, a code page and a success page.
+
+Same Flask-WTF classes as the API, with CSRF on. Templates live under
+``templates/phonecapture/`` and can be overridden by the host app at the same path.
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, url_for)
+
+from . import leads
+from .extension import get_state
+from .netutil import client_ip, ip_prefix
+from .webforms import ResendForm, VerifyForm, submission_form
+
+pages_bp = Blueprint("phonecapture_pages", __name__, template_folder="templates",
+                     static_folder="static/phonecapture", static_url_path="/static")
+
+UI = {
+    "ru": {
+        "title": "Оставьте номер телефона", "phone_label": "Телефон", "name_label": "Имя",
+        "submit": "Отправить", "policy": "Политика конфиденциальности",
+        "code_title": "Введите код из SMS", "code_label": "Код из SMS",
+        "code_hint": "Мы отправили SMS с 6-значным кодом на {masked}.",
+        "verify": "Подтвердить", "resend": "Отправить код ещё раз", "wrong_number": "Изменить номер",
+        "success_title": "Номер подтверждён", "success_text": "Спасибо! Мы скоро свяжемся с вами.",
+        "back": "Вернуться на страницу", "hp_label": "Не заполняйте это поле",
+        "errors_title": "Проверьте форму", "resent": "Новый код отправлен.",
+        "optional": "необязательно",
+    },
+    "en": {
+        "title": "Leave your phone number", "phone_label": "Phone", "name_label": "Name",
+        "submit": "Send", "policy": "Privacy policy",
+        "code_title": "Enter the code from the SMS", "code_label": "SMS code",
+        "code_hint": "We sent a 6-digit code to {masked}.",
+        "verify": "Confirm", "resend": "Send the code again", "wrong_number": "Change the number",
+        "success_title": "Number confirmed", "success_text": "Thank you! We'll be in touch soon.",
+        "back": "Back to the page", "hp_label": "Leave this field empty",
+        "errors_title": "Please check the form", "resent": "A new code has been sent.",
+        "optional": "optional",
+    },
+}
+
+
+def _spec_or_404(form_id: str):
+    spec = get_state().forms.get(form_id)
+    if spec is None or not spec.active:
+        abort(404)
+    return spec
+
+
+def _texts(spec) -> dict:
+    texts = dict(UI[spec.effective_locale])
+    texts.update(spec.texts.model_dump(exclude_none=True))
+    return texts
+
+
+def _context(spec, form, **extra):
+    state = get_state()
+    return dict(spec=spec, form=form, t=_texts(spec), token=leads.issue_token(state, spec.id),
+                action=url_for("phonecapture_pages.form_page", form_id=spec.id), **extra)
+
+
+def render_form_snippet(form_id: str, page_url: str | None = None) -> str:
+    """The HTML of ``{{ phonecapture_form(id) }}``: a complete form that works without JS."""
+    spec = _spec_or_404(form_id)
+    form = submission_form(spec, formdata=None)
+    form.page_url.data = page_url or request.url
+    form.referrer.data = request.referrer or ""
+    for key in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+                "gclid", "yclid", "fbclid"):
+        getattr(form, key).data = request.args.get(key, "")
+    return render_template("phonecapture/_form.html", **_context(spec, form))
+
+
+def _meta():
+    ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"])
+    return leads.RequestMeta(ip_prefix=ip_prefix(ip), user_agent=request.headers.get("User-Agent"),
+                             host=request.host.split(":")[0])
+
+
+@pages_bp.route("/f/<form_id>", methods=["GET", "POST"])
+def form_page(form_id: str):
+    spec = _spec_or_404(form_id)
+    state = get_state()
+    if request.method == "GET":
+        form = submission_form(spec, formdata=None)
+        form.page_url.data = request.referrer or ""
+        return render_template("phonecapture/form_page.html", **_context(spec, form))
+    form = submission_form(spec)  # request.form, CSRF checked
+    status = 200
+    try:
+        token_age = leads.check_token(state, spec.id, request.form.get("token"))
+        if form.validate():
+            if leads.looks_like_bot(form, token_age):
+                return redirect(url_for(".done", form_id=spec.id))
+            result = leads.create_submission(state, spec, form, _meta())
+            return redirect(url_for(".verify_page", form_id=spec.id, submission_id=result.id))
+        status = 422
+    except leads.LeadError as exc:
+        form.form_errors.append(exc.message)
+        status = exc.status
+    return render_template("phonecapture/form_page.html", **_context(spec, form)), status
+
+
+@pages_bp.route("/f/<form_id>/verify/<submission_id>", methods=["GET", "POST"])
+def verify_page(form_id: str, submission_id: str):
+    spec = _spec_or_404(form_id)
+    state = get_state()
+    try:
+        submission = leads._load(state, submission_id)
+    except leads.LeadError:
+        abort(404)
+    if submission.form_id != spec.id:
+        abort(404)
+    from .contacts import masked
+
+    form = VerifyForm()
+    notice, status = None, 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            leads.verify_code(state, submission.id, form.code.data)
+            return redirect(url_for(".done", form_id=spec.id, s=submission.id))
+        except leads.LeadError as exc:
+            form.code.errors = [exc.message]
+            status = exc.status
+    elif request.method == "POST":
+        status = 422
+    if request.args.get("resent"):
+        notice = _texts(spec)["resent"]
+    return render_template("phonecapture/verify_page.html", spec=spec, form=form, t=_texts(spec),
+                           submission=submission, masked=masked(state, submission.contact),
+                           notice=notice), status
+
+
+@pages_bp.post("/f/<form_id>/resend/<submission_id>")
+def resend_page(form_id: str, submission_id: str):
+    spec = _spec_or_404(form_id)
+    if not ResendForm().validate_on_submit():
+        abort(400)
+    try:
+        leads.resend_code(get_state(), get_state().forms.get, submission_id, _meta())
+    except leads.LeadError as exc:
+        if exc.status == 404:
+            abort(404)
+        return render_template("phonecapture/message_page.html", spec=spec, t=_texts(spec),
+                               title=_texts(spec)["code_title"], text=exc.message), exc.status
+    return redirect(url_for(".verify_page", form_id=spec.id, submission_id=submission_id, resent=1))
+
+
+@pages_bp.get("/f/<form_id>/done")
+def done(form_id: str):
+    spec = _spec_or_404(form_id)
+    back = None
+    sid = request.args.get("s")
+    if sid:
+        try:
+            back = leads._load(get_state(), sid).page_url
+        except leads.LeadError:
+            back = None
+    if back and not back.startswith(("http://", "https://", "/")):
+        back = None
+    return render_template("phonecapture/message_page.html", spec=spec, t=_texts(spec),
+                           title=_texts(spec)["success_title"], text=_texts(spec)["success_text"],
+                           back=back)

@@ -1,0 +1,44 @@
+"""Per-IP request limits through flask-limiter (Redis storage when Redis is configured).
+
+One Limiter per app, so apps built by a factory in one process never share counters.
+Per-number limits (code sends per hour, resend cooldown) are enforced from the
+database in :mod:`flask_phonecapture.verification`: they must hold across IPs.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+
+from .netutil import client_ip
+
+
+def _key() -> str:
+    return client_ip(request, current_app.config.get("PHONECAPTURE_TRUST_PROXY", False)) or "unknown"
+
+
+def make_limiter(app: Flask) -> Limiter:
+    redis_url = app.config.get("PHONECAPTURE_REDIS_URL")
+    limiter = Limiter(
+        key_func=_key,
+        storage_uri=redis_url or "memory://",
+        key_prefix=f"phonecapture:{app.config['PHONECAPTURE_QUEUE_NAME']}",
+        strategy="moving-window",
+        headers_enabled=True,
+        # Redis down must not turn into 500s for visitors: fall back to memory counters.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
+    )
+    limiter.init_app(app)
+    from . import api
+
+    submit_limit = lambda: current_app.config["PHONECAPTURE_RATELIMIT_SUBMIT"]  # noqa: E731
+    verify_limit = lambda: current_app.config["PHONECAPTURE_RATELIMIT_VERIFY"]  # noqa: E731
+    limiter.limit(submit_limit, methods=["POST"])(api.create_submission)
+    limiter.limit(verify_limit)(api.verify_submission)
+    limiter.limit(verify_limit)(api.resend_code)
+    from . import pages
+
+    limiter.limit(submit_limit, methods=["POST"])(pages.form_page)
+    limiter.limit(verify_limit, methods=["POST"])(pages.verify_page)
+    return limiter

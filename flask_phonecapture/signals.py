@@ -1,0 +1,12 @@
+"""Blinker signals the host app can connect to.
+
+``submission_created(app, submission=...)`` fires after the submission is committed;
+``phone_verified(app, submission=..., contact=...)`` after the code was confirmed.
+Receivers get ORM objects; the number itself is encrypted on them.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+submission_created = _signals.signal("phonecapture.submission-created")
+phone_verified = _signals.signal("phonecapture.phone-verified")
