@@ -1,0 +1,94 @@
+"""flask_phonecapture.masks: the per-country templates the widget formats with."""
+import gzip
+import json
+import re
+
+import phonenumbers
+import pytest
+
+from flask_phonecapture.masks import country_masks
+
+REGIONS = ["RU", "KZ", "BY", "UA", "UZ", "DE", "US", "GB", "FR", "AM", "GE", "TR"]
+
+
+def _sub(pattern: str, display: str, nsn: str) -> str:
+    """Apply a JS-style ("$1") replacement the way the widget does."""
+    return re.sub(pattern, re.sub(r"\$(\d)", r"\\\1", display), nsn)
+
+
+def test_russia_shape():
+    (ru,) = country_masks(["RU"], "ru")
+    assert ru["r"] == "RU" and ru["c"] == "7" and ru["p"] == "8" and ru["x"] == "810"
+    assert ru["n"] == "Россия"
+    assert 10 in ru["l"]
+    pattern, display, template, leading = ru["f"][0]
+    assert _sub(pattern, display, "9123456789") == "(912) 345-67-89"
+    assert template == "(###) ###-##-##"
+    assert re.match(leading[-1], "912")
+    json.dumps(ru)  # JSON-ready
+
+
+def test_locale_names():
+    assert country_masks(["DE"], "en")[0]["n"] == "Germany"
+    assert country_masks(["DE"], "ru")[0]["n"] == "Германия"
+    assert country_masks(["DE"], "ru-RU")[0]["n"] == "Германия"
+    assert country_masks(["DE"], "xx")[0]["n"] == "Germany"
+
+
+def test_order_and_case_kept():
+    assert [c["r"] for c in country_masks(["de", "RU", "kz"])] == ["DE", "RU", "KZ"]
+
+
+def test_unknown_region_raises():
+    with pytest.raises(ValueError):
+        country_masks(["XX"])
+
+
+def test_shared_code_gets_main_formats_filtered_by_leading_digits():
+    ru, kz = country_masks(["RU", "KZ"])
+    assert kz["c"] == "7" and kz["d"] == "7"
+    assert kz["f"], "KZ borrows RU's formats"
+    # RU drops the 7xx formats only Kazakh numbers use; KZ keeps them.
+    assert not any(re.match(f[3][0], "771") for f in ru["f"] if f[3])
+    assert any(re.match(f[3][-1], "771") for f in kz["f"] if f[3])
+
+
+def test_cached_but_fresh():
+    a = country_masks(["RU"])
+    a[0]["f"].clear()
+    a[0]["l"].append(99)
+    b = country_masks(["RU"])
+    assert b[0]["f"] and 99 not in b[0]["l"]
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_templates_reproduce_phonenumbers(region):
+    """Every example number formats, through the templates, as phonenumbers does it."""
+    (c,) = country_masks([region])
+    for kind in range(11):
+        num = phonenumbers.example_number_for_type(region, kind)
+        if num is None or phonenumbers.region_code_for_number(num) != region:
+            continue
+        nsn = phonenumbers.national_significant_number(num)
+        for pattern, display, template, leading in c["f"]:
+            if (not leading or re.match(leading[-1], nsn)) and re.fullmatch(pattern, nsn):
+                got = _sub(pattern, display, nsn)
+                assert template.count("#") >= len(nsn)
+                break
+        else:
+            got = nsn
+        national = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)
+        if "(" in national:  # parentheses as in the national form, without the prefix
+            want = national[national.index("("):]
+            extra = len(re.sub(r"\D", "", want)) - len(nsn)
+            want = re.sub(r"\d", "", want, count=extra) if extra else want
+            want = f"+{c['c']} {want.replace('( ', '(')}"
+        else:
+            want = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        assert f"+{c['c']} {got}" == want, nsn
+        assert re.sub(r"\D", "", got) == nsn
+
+
+def test_ru_config_is_small():
+    body = json.dumps(country_masks(["RU"], "ru"), ensure_ascii=False, separators=(",", ":"))
+    assert len(gzip.compress(body.encode())) < 400

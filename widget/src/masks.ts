@@ -1,0 +1,130 @@
+/**
+ * Phone masks: parse what a visitor typed, pasted or autofilled, and format it the way
+ * phonenumbers does, using only the templates the server sent (no metadata in the bundle).
+ * Pure functions, no DOM.
+ */
+import type { Country } from "./types";
+
+const cache: Record<string, RegExp> = {};
+/** `^(?:src)` (prefix) or `^(?:src)$` (whole), compiled once. */
+export const rx = (src: string, whole?: boolean): RegExp =>
+  cache[src + (whole ? "$" : "")] ||= new RegExp("^(?:" + src + ")" + (whole ? "$" : ""));
+
+export interface Parsed {
+  c: Country;
+  /** National significant number (digits only). */
+  d: string;
+  /** An international prefix was typed but no allowed country has that code. */
+  u?: 1;
+}
+
+/** Could `d` be a whole number of `c` (national number pattern)? */
+export const viable = (c: Country, d: string): boolean => rx(c.g, true).test(d);
+
+/** Possible length and pattern: what the client checks before the server judges. */
+export const complete = (c: Country, d: string): boolean => c.l.includes(d.length) && viable(c, d);
+
+export const e164 = (p: Parsed): string => "+" + p.c.c + p.d;
+
+/** The allowed country for an international number (digits after "+"), and the rest. */
+export function byCode(cs: Country[], digits: string): [Country, string] | undefined {
+  for (let k = 1; k < 4; k++) {
+    const code = digits.slice(0, k);
+    const same = cs.filter((c) => c.c === code);
+    if (same.length) {
+      const rest = digits.slice(k);
+      return [same.find((c) => c.d && rx(c.d).test(rest)) || same.find((c) => !c.d) || same[0], rest];
+    }
+  }
+}
+
+/** Strip a national prefix the way phonenumbers does: only if what remains is viable,
+ * or the original is not. */
+function stripNP(c: Country, d: string): string {
+  const m = c.p && rx(c.p).exec(d);
+  if (m && m[0] && d.length > m[0].length) {
+    const rest = d.slice(m[0].length);
+    if (viable(c, rest) || !viable(c, d)) return rest;
+  }
+  return d;
+}
+
+/** Repair a national number that carries a prefix it should not ("+7 8 912…", "+7 7912…"). */
+function fix(cs: Country[], c: Country, d: string): Parsed {
+  if (!viable(c, d)) {
+    const np = stripNP(c, d);
+    if (np !== d && viable(c, np)) return { c, d: np };
+    if (d.startsWith(c.c)) {
+      const hit = byCode(cs, d);
+      if (hit && viable(hit[0], hit[1])) return { c: hit[0], d: hit[1] };
+    }
+  }
+  return { c, d };
+}
+
+/**
+ * Read any common way of writing a number, given the country currently selected:
+ * "+7 (912) 345-67-89", "8 912 345-67-89", "89123456789", "79123456789", "810 49 30 …",
+ * "0049 30 …", "+49 30 …".
+ */
+export function parse(raw: string, cur: Country, cs: Country[]): Parsed {
+  let digits = raw.replace(/\D/g, "");
+  const first = raw.search(/[\d+]/);
+  let intl = first >= 0 && raw[first] === "+";
+  if (!intl) {
+    const m = cur.x && rx(cur.x).exec(digits);
+    const cut = m && m[0] ? m[0].length : digits.startsWith("00") ? 2 : 0;
+    if (cut && digits.length > cut + 1) {
+      digits = digits.slice(cut);
+      intl = true;
+    }
+  }
+  if (intl) {
+    const hit = byCode(cs, digits);
+    return hit ? fix(cs, hit[0], hit[1]) : { c: cur, d: digits, u: 1 };
+  }
+  // No international prefix: a national number, maybe with the country code in front.
+  if (digits.startsWith(cur.c)) {
+    const hit = byCode(cs, digits);
+    if (hit && hit[0].c === cur.c) {
+      const rest = stripNP(hit[0], hit[1]);
+      const max = Math.max(...cur.l);
+      if ((!viable(cur, digits) && viable(hit[0], rest)) || digits.length > max) return { c: hit[0], d: rest };
+    }
+  }
+  const d = stripNP(cur, digits);
+  // A region sharing the code may own this number (KZ inside +7).
+  if (!cur.d || rx(cur.d).test(d)) return { c: cur, d };
+  const other = byCode(cs, cur.c + d);
+  return { c: other ? other[0] : cur, d };
+}
+
+/**
+ * Display a (possibly incomplete) national number of country `c` in international form:
+ * a whole number exactly like phonenumbers, a partial one through the as-you-type template.
+ */
+export function format(c: Country, d: string): string {
+  const head = "+" + c.c + " ";
+  for (const [pat, disp, , lead] of c.f) {
+    if ((!lead.length || rx(lead[lead.length - 1]).test(d)) && rx(pat, true).test(d)) {
+      return head + d.replace(rx(pat), disp);
+    }
+  }
+  if (complete(c, d)) return head + d; // phonenumbers leaves it unformatted too
+  const i = Math.max(0, d.length - 3);
+  for (const [, , tpl, lead] of c.f) {
+    if (lead.length && !rx(lead[Math.min(i, lead.length - 1)]).test(d)) continue;
+    if (tpl.split("#").length - 1 < d.length) continue;
+    let out = "";
+    let k = 0;
+    for (const ch of tpl) {
+      if (k >= d.length) break;
+      out += ch === "#" ? d[k++] : ch;
+    }
+    return head + out;
+  }
+  return head + d;
+}
+
+/** Format a parse result; an unknown calling code stays as typed. */
+export const show = (p: Parsed): string => (p.u ? "+" + p.d : format(p.c, p.d));

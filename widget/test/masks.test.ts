@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { complete, e164, format, parse, show } from "../src/masks";
+import type { Country } from "../src/types";
+
+interface Fixture {
+  region: string; nsn: string; e164: string; display: string; national: string;
+  paste: string[]; home: string; abroad: string[];
+}
+const data = JSON.parse(readFileSync(new URL("./fixtures/masks.json", import.meta.url), "utf8")) as {
+  regions: string[]; countries: Country[]; numbers: Fixture[];
+};
+const cs = data.countries;
+const country = (r: string) => cs.find((c) => c.r === r)!;
+
+describe("format() matches phonenumbers for every fixture number", () => {
+  for (const region of data.regions) {
+    const nums = data.numbers.filter((n) => n.region === region);
+    it(`${region}: ${nums.length} numbers`, () => {
+      expect(nums.length).toBeGreaterThan(0);
+      for (const n of nums) {
+        expect(format(country(region), n.nsn), n.e164).toBe(n.display);
+        expect(complete(country(region), n.nsn), n.e164).toBe(true);
+      }
+    });
+  }
+});
+
+describe("paste and autofill land as the right number", () => {
+  for (const region of data.regions) {
+    it(`${region}: national, international, E.164, 00, cc without +, prefix`, () => {
+      for (const n of data.numbers.filter((x) => x.region === region)) {
+        for (const raw of n.paste) {
+          const p = parse(raw, country(region), cs);
+          expect([p.c.r, e164(p)], `${raw} in ${region}`).toEqual([region, n.e164]);
+          expect(show(p)).toBe(n.display);
+        }
+      }
+    });
+    it(`${region}: pasted while the form is set to another country`, () => {
+      for (const n of data.numbers.filter((x) => x.region === region)) {
+        for (const raw of n.abroad) {
+          const p = parse(raw, country(n.home), cs);
+          expect([p.c.r, e164(p)], `${raw} in ${n.home}`).toEqual([region, n.e164]);
+        }
+      }
+    });
+  }
+});
+
+describe("the issue's paste table", () => {
+  const RU = country("RU");
+  const table: [string, string, string][] = [
+    ["8 912 345-67-89", "RU", "+79123456789"],
+    ["89123456789", "RU", "+79123456789"],
+    ["+7 912 345 67 89", "RU", "+79123456789"],
+    ["+7 (912) 345-67-89", "RU", "+79123456789"],
+    ["7912 345 67 89", "RU", "+79123456789"],
+    ["79123456789", "RU", "+79123456789"],
+    ["810 49 30 1234567", "DE", "+49301234567"],
+    ["0049 30 1234567", "DE", "+49301234567"],
+    ["00 49 30 1234567", "DE", "+49301234567"],
+    ["+49 30 1234567", "DE", "+49301234567"],
+    ["+7 8 912 345-67-89", "RU", "+79123456789"], // "8" typed after the shown +7
+    ["+7 +7 912 345-67-89", "RU", "+79123456789"], // pasted after the shown +7
+    ["8 800 555-35-35", "RU", "+78005553535"],
+    ["8005553535", "RU", "+78005553535"],
+    ["+7 701 234 5678", "KZ", "+77012345678"],
+    ["8 701 234 5678", "KZ", "+77012345678"],
+  ];
+  for (const [raw, region, want] of table) {
+    it(raw, () => {
+      const p = parse(raw, RU, cs);
+      expect([p.c.r, e164(p)]).toEqual([region, want]);
+    });
+  }
+  it("shows Russia as +7 (912) 345-67-89", () => {
+    expect(format(RU, "9123456789")).toBe("+7 (912) 345-67-89");
+  });
+  it("unknown calling code stays as typed", () => {
+    const p = parse("+99912", RU, cs);
+    expect(p.u).toBe(1);
+    expect(show(p)).toBe("+99912");
+  });
+});
+
+describe("as-you-type", () => {
+  const RU = country("RU");
+  it("formats a Russian mobile digit by digit", () => {
+    const steps = "9123456789".split("").map((_, i) => format(RU, "9123456789".slice(0, i + 1)));
+    expect(steps).toEqual([
+      "+7 (9", "+7 (91", "+7 (912", "+7 (912) 3", "+7 (912) 34", "+7 (912) 345",
+      "+7 (912) 345-6", "+7 (912) 345-67", "+7 (912) 345-67-8", "+7 (912) 345-67-89",
+    ]);
+  });
+  it("never loses or invents digits for any prefix of any fixture number", () => {
+    for (const n of data.numbers) {
+      for (let i = 0; i <= n.nsn.length; i++) {
+        const out = format(country(n.region), n.nsn.slice(0, i));
+        expect(out.replace(/\D/g, "")).toBe(country(n.region).c + n.nsn.slice(0, i));
+      }
+    }
+  });
+});
