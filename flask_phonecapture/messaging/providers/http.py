@@ -181,6 +181,6 @@ class HttpProvider(SmsProvider):
         message = f"http: HTTP {status}{who}" + (f": {t.scrub(reason)}" if reason else "")
         if status == 402 or reason in OUT_OF_CREDIT_ERRORS:
             return OutOfCreditError(message, reason="out_of_credit", status_code=status)
-        if status in (401, 403) and not reason:
+        if status in (401, 403):
             reason = "auth"
         return PermanentError(message, reason=reason or "rejected", status_code=status)

@@ -1,0 +1,1 @@
+"""Test doubles: local SMS provider servers and their pytest fixtures."""
