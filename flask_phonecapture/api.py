@@ -98,6 +98,20 @@ def _http_error(exc: HTTPException):
     return error(exc.code or 400, code, message, headers=headers)
 
 
+def routing_error_handler(api_prefix: str):
+    """App-level fallback (checked after the host app's own code handlers) for API paths only."""
+
+    def handle(exc: HTTPException):
+        if request.path.startswith(api_prefix):
+            response = _http_error(exc)
+            if exc.code == 405 and getattr(exc, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        return exc
+
+    return handle
+
+
 @api_bp.errorhandler(OperationalError)
 def _db_down(exc):
     current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from flask import Flask, current_app
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from . import config as cfg
 from .crypto import Keyring, load_keyring
@@ -130,6 +131,11 @@ class PhoneCapture:
         app.register_blueprint(api_bp, url_prefix=prefix + "/api/v1")
         app.register_blueprint(pages_bp, url_prefix=prefix)
         state.limiter = make_limiter(app)
+
+        # 404/405 raised by routing never reach blueprint handlers: answer JSON for API paths.
+        from .api import routing_error_handler
+
+        app.register_error_handler(HTTPException, routing_error_handler(prefix + "/api/"))
 
         csrf = app.extensions.get("csrf")
         if csrf is not None:  # the host app's CSRFProtect must not block the token-protected API

@@ -178,6 +178,7 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
         submission.name_enc = state.keyring.encrypt(
             name_field.data.strip(), f"phonecapture_submission.name_enc.{submission.id}")
     session.add(submission)
+    session.flush()  # rows below reference it by foreign key without an ORM relationship
     granted = {purpose: bool(field_.data) for purpose, field_ in form.consent_fields()}
     consent.record(state, spec, contact_id=contact.id, submission_id=submission.id, granted=granted,
                    ip_prefix=meta.ip_prefix, user_agent=submission.user_agent)

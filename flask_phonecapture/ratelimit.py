@@ -30,15 +30,17 @@ def make_limiter(app: Flask) -> Limiter:
         storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
     )
     limiter.init_app(app)
-    from . import api
-
     submit_limit = lambda: current_app.config["PHONECAPTURE_RATELIMIT_SUBMIT"]  # noqa: E731
     verify_limit = lambda: current_app.config["PHONECAPTURE_RATELIMIT_VERIFY"]  # noqa: E731
-    limiter.limit(submit_limit, methods=["POST"])(api.create_submission)
-    limiter.limit(verify_limit)(api.verify_submission)
-    limiter.limit(verify_limit)(api.resend_code)
-    from . import pages
-
-    limiter.limit(submit_limit, methods=["POST"])(pages.form_page)
-    limiter.limit(verify_limit, methods=["POST"])(pages.verify_page)
+    # Decorated limits are checked by the wrapper flask-limiter returns, so the app's own
+    # view functions are swapped for wrapped ones (per app: the blueprint stays untouched).
+    for endpoint, limit, methods in (
+        ("phonecapture_api.create_submission", submit_limit, ["POST"]),
+        ("phonecapture_api.verify_submission", verify_limit, None),
+        ("phonecapture_api.resend_code", verify_limit, None),
+        ("phonecapture_pages.form_page", submit_limit, ["POST"]),
+        ("phonecapture_pages.verify_page", verify_limit, ["POST"]),
+        ("phonecapture_pages.resend_page", verify_limit, None),
+    ):
+        app.view_functions[endpoint] = limiter.limit(limit, methods=methods)(app.view_functions[endpoint])
     return limiter

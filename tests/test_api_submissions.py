@@ -1,0 +1,215 @@
+import pytest
+from sqlalchemy import func, select
+
+from flask_phonecapture.models import Consent, ConsentText, Contact, Message, Submission
+from tests.conftest import get_token, sent_codes, submit
+
+
+def count(app, model):
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        return db.session.execute(select(func.count()).select_from(model)).scalar()
+
+
+def test_form_config_has_everything_the_widget_needs(client):
+    body = client.get("/phonecapture/api/v1/forms/callback").json
+    assert body["mode"] == "inline" and body["default_region"] == "RU"
+    assert [c["purpose"] for c in body["consents"]] == ["service_sms", "marketing_sms"]
+    assert all(len(c["text_version"]) == 64 for c in body["consents"])
+    assert body["token"] and body["countries"]
+    assert body["texts"]["title"] == "Перезвоните мне"
+
+
+def test_unknown_form_is_404_json(client):
+    response = client.get("/phonecapture/api/v1/forms/nope")
+    assert response.status_code == 404 and response.json["error"] == "unknown_form"
+
+
+def test_valid_submission_is_stored_and_a_code_is_sent(app, client, capsys, run_jobs):
+    response = submit(client, "8 912 345-67-89")
+    assert response.status_code == 201
+    assert response.json["status"] == "pending_verification"
+    assert response.json["resend_after_s"] == 60
+    run_jobs()
+    assert len(sent_codes(capsys)) == 1
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        message = db.session.execute(select(Message)).scalar_one()
+        assert message.kind == "otp" and message.status == "delivered"
+        assert message.body_enc is None  # the code is not kept once sent
+        assert message.provider == "console" and message.provider_id
+
+
+def test_same_number_from_two_forms_is_one_contact_with_two_submissions(app, client, run_jobs):
+    assert submit(client, "+7 912 345-67-89", form_id="callback").status_code == 201
+    assert submit(client, "89123456789", form_id="tracking").status_code == 201
+    run_jobs()
+    assert count(app, Contact) == 1
+    assert count(app, Submission) == 2
+
+
+def test_different_numbers_are_different_contacts(app, client):
+    submit(client, "+7 912 345-67-89")
+    submit(client, "+7 912 345-67-80")
+    assert count(app, Contact) == 2
+
+
+def test_double_click_returns_the_same_submission_and_sends_one_sms(app, client, capsys, run_jobs):
+    first = submit(client)
+    second = submit(client)
+    run_jobs()
+    assert first.status_code == second.status_code == 201
+    assert first.json["id"] == second.json["id"]
+    assert len(sent_codes(capsys)) == 1
+    assert count(app, Message) == 1
+
+
+def test_one_consent_record_per_purpose_with_the_text_version_shown(app, client):
+    submit(client, consents={"service_sms": True, "marketing_sms": False})
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        rows = {c.purpose: c for c in db.session.execute(select(Consent)).scalars()}
+        assert rows["service_sms"].granted is True and rows["marketing_sms"].granted is False
+        text = db.session.get(ConsentText, rows["service_sms"].text_version)
+        assert "152-ФЗ" in text.body
+        assert rows["service_sms"].ip_prefix == "127.0.0.0/24"
+        assert rows["service_sms"].confirmed_at is None  # not until the code is entered
+
+
+def test_source_tags_come_from_the_body_and_the_page_url(app, client):
+    submit(client, source={
+        "page_url": "https://shop.example/product/kettle?utm_source=yandex&utm_campaign=winter&yclid=9876543210987654321",
+        "referrer": "https://ya.ru/", "utm_medium": "cpc",
+        "first_touch": {"utm_source": "vk", "page_url": "https://shop.example/"}})
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        sub = db.session.execute(select(Submission)).scalar_one()
+        assert (sub.utm_source, sub.utm_medium, sub.utm_campaign) == ("yandex", "cpc", "winter")
+        assert sub.yclid == "9876543210987654321"
+        assert sub.referrer == "https://ya.ru/"
+        assert sub.first_touch == {"utm_source": "vk", "page_url": "https://shop.example/"}
+        assert sub.form_version and sub.user_agent
+
+
+def test_optional_name_is_stored_encrypted(app, client):
+    submit(client, name="Анна Петрова")
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        sub = db.session.execute(select(Submission)).scalar_one()
+        assert sub.name_enc.startswith("pc1.") and "Анна" not in sub.name_enc
+
+
+@pytest.mark.parametrize("data, content_type, status, error", [
+    ("not json", "application/json", 400, "invalid_json"),
+    ("[1, 2]", "application/json", 400, "invalid_json"),
+    ("", "application/json", 400, "invalid_json"),
+    ("\xff\xfe", "application/json", 400, "invalid_json"),
+    ("x" * 17000, "application/json", 413, "too_large"),
+    ('{"form_id": 5}', "application/json", 422, "invalid"),
+    ('{"form_id": "nope", "token": "t", "phone": "1"}', "application/json", 404, "unknown_form"),
+])
+def test_malformed_bodies_get_a_precise_4xx(client, data, content_type, status, error):
+    response = client.post("/phonecapture/api/v1/submissions", data=data, content_type=content_type)
+    assert response.status_code == status, response.json
+    assert response.json["error"] == error
+    assert set(response.json) >= {"error", "message", "fields"}
+
+
+@pytest.mark.parametrize("override, field", [
+    ({"phone": 79123456789}, "phone"),
+    ({"phone": None}, "phone"),
+    ({"consents": ["service_sms"]}, "consents"),
+    ({"consents": {"service_sms": "yes"}}, "consents.service_sms"),
+    ({"consents": {"service_sms": True, "spam": True}}, "consents.spam"),
+    ({"source": "google"}, "source"),
+    ({"source": {"utm_source": 5}}, "source.utm_source"),
+    ({"source": {"evil": "x"}}, "source.evil"),
+    ({"elapsed_ms": "fast"}, "elapsed_ms"),
+    ({"elapsed_ms": True}, "elapsed_ms"),
+    ({"name": ["a"]}, "name"),
+    ({"surprise": 1}, "surprise"),
+])
+def test_wrong_types_are_field_errors(client, override, field):
+    response = submit(client, **override)
+    assert response.status_code == 422
+    assert field in response.json["fields"]
+
+
+@pytest.mark.parametrize("phone, field_message", [
+    ("123", "номер"), ("+49 30 1234567", "страны"), ("+1 650 253 0000", "страны"), ("", "Введите"),
+])
+def test_bad_numbers_are_422_with_a_message_in_the_forms_language(client, phone, field_message):
+    response = submit(client, phone, form_id="tracking")  # tracking accepts RU only
+    assert response.status_code == 422
+    assert field_message in response.json["fields"]["phone"][0]
+
+
+def test_german_number_is_fine_where_the_form_allows_germany(client):
+    assert submit(client, "+49 30 1234567").status_code == 201
+
+
+def test_missing_required_consent_is_a_field_error(client):
+    response = submit(client, consents={"service_sms": False, "marketing_sms": True})
+    assert response.status_code == 422
+    assert list(response.json["fields"]) == ["consents.service_sms"]
+
+
+@pytest.mark.parametrize("token, reason", [
+    ("", "missing"), ("forged.token", "not valid"),
+])
+def test_missing_or_forged_token_is_400(client, token, reason):
+    response = submit(client, token=token)
+    assert response.status_code == 400 and reason in response.json["message"]
+
+
+def test_token_of_another_form_is_refused(client):
+    response = submit(client, token=get_token(client, "tracking"))
+    assert response.status_code == 400 and response.json["error"] == "invalid_token"
+
+
+def test_honeypot_looks_like_success_but_stores_and_sends_nothing(app, client, capsys, run_jobs):
+    response = submit(client, hp="http://spam.example")
+    run_jobs()
+    assert response.status_code == 201 and response.json["id"]
+    assert count(app, Submission) == 0 and count(app, Message) == 0
+    assert sent_codes(capsys) == []
+
+
+def test_too_fast_fill_is_dropped_quietly(make_app, capsys):
+    app, _ = make_app(PHONECAPTURE_MIN_FILL_MS=1500)
+    client = app.test_client()
+    response = submit(client, elapsed_ms=300)
+    assert response.status_code == 201
+    assert count(app, Submission) == 0 and sent_codes(capsys) == []
+    # a client that claims to be slow but fetched its token a moment ago is a bot too
+    assert submit(client, elapsed_ms=9000).status_code == 201
+    assert count(app, Submission) == 0
+
+
+def test_per_ip_limit_answers_429_with_retry_after(make_app):
+    app, _ = make_app(PHONECAPTURE_RATELIMIT_SUBMIT="2/minute")
+    client = app.test_client()
+    assert submit(client, "+7 912 345-67-81").status_code == 201
+    assert submit(client, "+7 912 345-67-82").status_code == 201
+    response = submit(client, "+7 912 345-67-83")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.json["error"] == "rate_limited"
+
+
+def test_cross_origin_requests_are_refused_unless_allowed(make_app):
+    app, _ = make_app(PHONECAPTURE_ALLOWED_ORIGINS=["https://partner.example"])
+    client = app.test_client()
+    refused = client.get("/phonecapture/api/v1/forms/callback", headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403 and refused.json["error"] == "origin_not_allowed"
+    allowed = client.get("/phonecapture/api/v1/forms/callback", headers={"Origin": "https://partner.example"})
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://partner.example"
+    preflight = client.options("/phonecapture/api/v1/submissions", headers={
+        "Origin": "https://partner.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204
+
+
+def test_wrong_method_is_405_json(client):
+    response = client.get("/phonecapture/api/v1/submissions")
+    assert response.status_code == 405 and response.json["error"] == "method_not_allowed"

@@ -1,0 +1,116 @@
+import json
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_phonecapture import PhoneCapture
+from flask_phonecapture.config import ConfigError, doc_table
+from tests.conftest import FORMS, TEST_INDEX_KEY, TEST_KEYS
+
+
+def bare_app(tmp_path, **config):
+    app = Flask("cfg", instance_path=str(tmp_path))
+    app.config.update(SECRET_KEY="x", SQLALCHEMY_DATABASE_URI="sqlite://", PHONECAPTURE_FORMS=FORMS)
+    app.config.update(config)
+    return app, SQLAlchemy(app)
+
+
+def test_misspelt_key_fails_at_start_with_a_suggestion(tmp_path):
+    app, db = bare_app(tmp_path, PHONECAPTURE_REDIS_ULR="redis://x")
+    with pytest.raises(ConfigError, match="PHONECAPTURE_REDIS_ULR.*did you mean PHONECAPTURE_REDIS_URL"):
+        PhoneCapture(app, db=db)
+
+
+def test_registering_twice_is_an_error(tmp_path):
+    app, db = bare_app(tmp_path)
+    ext = PhoneCapture(app, db=db)
+    with pytest.raises(RuntimeError, match="already registered"):
+        ext.init_app(app)
+
+
+def test_one_extension_serves_two_apps_with_their_own_settings(tmp_path):
+    ext = PhoneCapture()
+    a, db_a = bare_app(tmp_path / "a", PHONECAPTURE_CODE_TTL=100)
+    b, db_b = bare_app(tmp_path / "b", PHONECAPTURE_CODE_TTL=200)
+    ext.init_app(a, db=db_a)
+    ext.init_app(b, db=db_b)
+    assert a.extensions["phonecapture"].db is db_a
+    assert b.extensions["phonecapture"].db is db_b
+    assert a.config["PHONECAPTURE_CODE_TTL"] == 100 and b.config["PHONECAPTURE_CODE_TTL"] == 200
+
+
+def test_missing_db_is_explained(tmp_path):
+    app, _ = bare_app(tmp_path)
+    with pytest.raises(RuntimeError, match="Flask-SQLAlchemy"):
+        PhoneCapture(app)
+
+
+def test_production_refuses_demo_setup_and_lists_what_is_missing(tmp_path):
+    app, db = bare_app(tmp_path, PHONECAPTURE_ENV="production")
+    with pytest.raises(ConfigError) as info:
+        PhoneCapture(app, db=db)
+    text = str(info.value)
+    for missing in ("PHONECAPTURE_KEYS", "PHONECAPTURE_INDEX_KEY", "PHONECAPTURE_REDIS_URL",
+                    "SESSION_COOKIE_SECURE"):
+        assert missing in text
+
+
+def test_production_starts_with_real_keys_redis_and_secure_cookies(tmp_path):
+    app, db = bare_app(tmp_path, PHONECAPTURE_ENV="production", PHONECAPTURE_KEYS=TEST_KEYS,
+                       PHONECAPTURE_INDEX_KEY=TEST_INDEX_KEY, PHONECAPTURE_REDIS_URL="redis://127.0.0.1:6379/15",
+                       SESSION_COOKIE_SECURE=True,
+                       PHONECAPTURE_SMS_PROVIDER="flask_phonecapture.messaging.providers.console:ConsoleProvider")
+    PhoneCapture(app, db=db)
+    assert not app.extensions["phonecapture"].demo_keys
+
+
+def test_unknown_env_value_is_refused(tmp_path):
+    app, db = bare_app(tmp_path, PHONECAPTURE_ENV="prod")
+    with pytest.raises(ConfigError, match="PHONECAPTURE_ENV"):
+        PhoneCapture(app, db=db)
+
+
+@pytest.mark.parametrize("form, fragment", [
+    ({"mode": "sidebar", "consents": FORMS["callback"]["consents"]}, "'callback'.*mode"),
+    ({"mode": "popup", "consents": FORMS["callback"]["consents"], "triger": {}}, "triger: unknown key"),
+    ({"mode": "popup", "consents": []}, "consents"),
+    ({"mode": "popup", "consents": FORMS["callback"]["consents"], "countries": ["XX"]}, "countries"),
+    ({"mode": "popup", "consents": FORMS["callback"]["consents"], "triggers": {"scroll_pct": 150}},
+     "triggers.scroll_pct"),
+    ({"mode": "popup", "consents": FORMS["callback"]["consents"], "theme": {"brand": "red;x:y"}},
+     "theme.brand"),
+    ({"mode": "popup", "consents": FORMS["callback"]["consents"], "countries": ["KZ"],
+      "default_region": "RU"}, "default_region"),
+])
+def test_bad_form_config_names_the_form_and_the_key(tmp_path, form, fragment):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"callback": form})
+    with pytest.raises(ConfigError, match=fragment):
+        PhoneCapture(app, db=db)
+
+
+def test_forms_can_come_from_a_json_file(tmp_path):
+    path = tmp_path / "forms.json"
+    path.write_text(json.dumps({"lead": FORMS["callback"]}), encoding="utf-8")
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS=str(path))
+    PhoneCapture(app, db=db)
+    assert list(app.extensions["phonecapture"].forms) == ["lead"]
+
+
+def test_unknown_sms_provider_fails_at_start(tmp_path):
+    app, db = bare_app(tmp_path, PHONECAPTURE_SMS_PROVIDER="pigeon")
+    with pytest.raises(RuntimeError, match="pigeon"):
+        PhoneCapture(app, db=db)
+
+
+def test_popup_defaults_to_a_60_second_delay_and_slidein_to_70_percent_scroll(app, client):
+    assert client.get("/phonecapture/api/v1/forms/tracking").json["triggers"]["delay_s"] == 60
+    from flask_phonecapture.forms import FormSpec
+
+    spec = FormSpec(id="s", mode="slidein", consents=FORMS["callback"]["consents"])
+    assert spec.effective_triggers().scroll_pct == 70
+
+
+def test_config_table_documents_every_key():
+    table = doc_table()
+    assert "`PHONECAPTURE_REDIS_URL`" in table and "`PHONECAPTURE_KEYS`" in table

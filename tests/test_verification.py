@@ -1,0 +1,159 @@
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from flask_phonecapture import phone_verified, submission_created
+from flask_phonecapture.models import Consent, Contact, Submission, Verification, utcnow
+from tests.conftest import sent_codes
+
+API = "/phonecapture/api/v1/submissions"
+
+
+def verify(client, sid, code):
+    return client.post(f"{API}/{sid}/verify", json={"code": code})
+
+
+def wrong(code):
+    return f"{(int(code) + 1) % 1000000:06d}"
+
+
+def shift(app, sid, **deltas):
+    """Move a verification's timestamps into the past."""
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        values = {k: utcnow() - v for k, v in deltas.items()}
+        db.session.execute(update(Verification).where(Verification.submission_id == sid).values(**values))
+        db.session.commit()
+
+
+def test_right_code_verifies_number_and_confirms_consents(app, client, submitted):
+    sid, code = submitted()
+    response = verify(client, sid, code)
+    assert response.status_code == 200 and response.json == {"status": "verified"}
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        sub = db.session.get(Submission, sid)
+        assert sub.status == "verified" and sub.verified_at
+        assert db.session.get(Contact, sub.contact_id).verified_at
+        granted = db.session.execute(select(Consent).where(Consent.granted.is_(True))).scalar_one()
+        assert granted.confirmed_at is not None
+
+
+def test_verifying_twice_is_still_success(client, submitted):
+    sid, code = submitted()
+    assert verify(client, sid, code).status_code == 200
+    assert verify(client, sid, code).status_code == 200
+
+
+def test_wrong_code_says_how_many_attempts_are_left(client, submitted):
+    sid, code = submitted()
+    response = verify(client, sid, wrong(code))
+    assert response.status_code == 422
+    assert response.json["attempts_left"] == 4 and response.json["error"] == "wrong_code"
+
+
+def test_fifth_wrong_code_locks_and_even_the_right_code_is_then_410(client, submitted):
+    sid, code = submitted()
+    for left in (4, 3, 2, 1):
+        assert verify(client, sid, wrong(code)).json["attempts_left"] == left
+    locked = verify(client, sid, wrong(code))
+    assert locked.status_code == 410 and locked.json["error"] == "locked"
+    assert verify(client, sid, code).status_code == 410
+
+
+def test_malformed_code_does_not_burn_an_attempt(client, submitted):
+    sid, code = submitted()
+    for bad in ("12", "abcdef", "1234567"):
+        response = verify(client, sid, bad)
+        assert response.status_code == 422 and response.json["attempts_left"] == 5
+    assert verify(client, sid, code).status_code == 200
+
+
+def test_expired_code_is_410(app, client, submitted):
+    sid, code = submitted()
+    shift(app, sid, expires_at=timedelta(seconds=1))
+    response = verify(client, sid, code)
+    assert response.status_code == 410 and response.json["error"] == "expired"
+
+
+def test_code_is_stored_only_as_an_hmac(app, submitted):
+    sid, code = submitted()
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        row = db.session.execute(select(Verification)).scalar_one()
+        assert code not in row.code_mac and len(row.code_mac) == 64
+
+
+def test_resend_waits_for_the_cooldown(client, submitted):
+    sid, _ = submitted()
+    response = client.post(f"{API}/{sid}/resend")
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+
+
+def test_resend_after_cooldown_sends_a_new_code_and_the_old_one_stops_working(app, client, capsys,
+                                                                              run_jobs, submitted):
+    sid, old = submitted()
+    shift(app, sid, last_sent_at=timedelta(seconds=61))
+    response = client.post(f"{API}/{sid}/resend")
+    assert response.status_code == 202 and response.json["resend_after_s"] == 60
+    run_jobs()
+    (new,) = sent_codes(capsys)
+    if new != old:
+        assert verify(client, sid, old).status_code == 422
+    assert verify(client, sid, new).status_code == 200
+
+
+def test_resend_unlocks_a_locked_code(app, client, capsys, run_jobs, submitted):
+    sid, code = submitted()
+    for _ in range(5):
+        verify(client, sid, wrong(code))
+    shift(app, sid, last_sent_at=timedelta(seconds=61))
+    assert client.post(f"{API}/{sid}/resend").status_code == 202
+    run_jobs()
+    (new,) = sent_codes(capsys)
+    assert verify(client, sid, new).status_code == 200
+
+
+def test_at_most_five_codes_per_number_per_hour(app, client, capsys, run_jobs, submitted):
+    sid, _ = submitted()
+    for _ in range(4):
+        shift(app, sid, last_sent_at=timedelta(seconds=61))
+        assert client.post(f"{API}/{sid}/resend").status_code == 202
+    shift(app, sid, last_sent_at=timedelta(seconds=61))
+    response = client.post(f"{API}/{sid}/resend")
+    assert response.status_code == 429 and response.json["error"] == "too_many_codes"
+    assert int(response.headers["Retry-After"]) > 60
+    run_jobs()
+    assert len(sent_codes(capsys)) == 4
+
+
+def test_resend_of_a_verified_number_is_409(client, submitted):
+    sid, code = submitted()
+    verify(client, sid, code)
+    assert client.post(f"{API}/{sid}/resend").status_code == 409
+
+
+def test_unknown_submission_is_404(client):
+    for sid in ("nope", "0" * 32, "../../etc"):
+        assert verify(client, sid, "123456").status_code == 404
+        assert client.post(f"{API}/{sid}/resend").status_code == 404
+
+
+def test_verify_body_errors_are_4xx(client, submitted):
+    sid, _ = submitted()
+    assert client.post(f"{API}/{sid}/verify", data="{", content_type="application/json").status_code == 400
+    assert client.post(f"{API}/{sid}/verify", json={"code": 123456}).status_code == 422
+    assert client.post(f"{API}/{sid}/verify", json={}).status_code == 422
+
+
+def test_signals_fire_on_submission_and_verification(app, client, submitted):
+    seen = []
+    submission_created.connect(lambda sender, submission: seen.append(("created", submission.id)), app,
+                               weak=False)
+    phone_verified.connect(lambda sender, submission, contact: seen.append(("verified", contact.id)), app,
+                           weak=False)
+    sid, code = submitted()
+    verify(client, sid, code)
+    assert [kind for kind, _ in seen] == ["created", "verified"]
+    assert seen[0][1] == sid
