@@ -141,6 +141,9 @@ class PhoneCapture:
         if csrf is not None:  # the host app's CSRFProtect must not block the token-protected API
             csrf.exempt(api_bp)
 
+        from .cli import cli
+
+        app.cli.add_command(cli)  # also reachable without the installed entry point
         app.jinja_env.globals["phonecapture_form"] = _render_form
         app.jinja_env.globals["phonecapture_widget"] = _render_widget_tag
         return self

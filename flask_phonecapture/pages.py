@@ -26,6 +26,7 @@ UI = {
         "back": "Вернуться на страницу", "hp_label": "Не заполняйте это поле",
         "errors_title": "Проверьте форму", "resent": "Новый код отправлен.",
         "optional": "необязательно",
+        "csrf": "Форма устарела (CSRF). Отправьте её ещё раз.",
     },
     "en": {
         "title": "Leave your phone number", "phone_label": "Phone", "name_label": "Name",
@@ -37,6 +38,7 @@ UI = {
         "back": "Back to the page", "hp_label": "Leave this field empty",
         "errors_title": "Please check the form", "resent": "A new code has been sent.",
         "optional": "optional",
+        "csrf": "The form has expired (CSRF). Please send it again.",
     },
 }
 
@@ -96,6 +98,9 @@ def form_page(form_id: str):
             result = leads.create_submission(state, spec, form, _meta())
             return redirect(url_for(".verify_page", form_id=spec.id, submission_id=result.id))
         status = 422
+        if form.errors.get("csrf_token"):  # stale or missing session: say so, keep what was typed
+            form.form_errors.append(_texts(spec)["csrf"])
+            status = 400
     except leads.LeadError as exc:
         form.form_errors.append(exc.message)
         status = exc.status

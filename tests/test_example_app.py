@@ -1,0 +1,39 @@
+"""The example shop works with no setup and takes settings from FLASK_* variables."""
+import pytest
+
+from example_app import create_app
+from flask_phonecapture import migrate
+
+
+@pytest.fixture
+def shop(tmp_path, monkeypatch, database_url):
+    monkeypatch.setenv("EXAMPLE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
+    monkeypatch.setenv("FLASK_PHONECAPTURE_MIN_FILL_MS", "0")
+    app = create_app()
+    with app.app_context():
+        migrate.upgrade()
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_pages_render_with_both_forms(shop):
+    client = shop.test_client()
+    assert "Каталог" in client.get("/").get_data(as_text=True)
+    product = client.get("/product/kettle").get_data(as_text=True)
+    assert "Перезвоните мне" in product and 'data-phonecapture-inline="callback"' in product
+    assert 'data-form="callback"' in product
+    tracking = client.get("/tracking").get_data(as_text=True)
+    assert "Статус доставки по SMS" in tracking
+    assert client.get("/product/nope").status_code == 404
+
+
+def test_settings_come_from_flask_prefixed_environment(shop):
+    assert shop.config["PHONECAPTURE_MIN_FILL_MS"] == 0
+    assert set(shop.extensions["phonecapture"].forms) == {"callback", "tracking"}
+
+
+def test_demo_generates_keys_in_the_instance_folder(shop, tmp_path):
+    assert shop.extensions["phonecapture"].demo_keys
+    assert (tmp_path / "phonecapture-keys.json").exists()

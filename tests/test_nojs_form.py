@@ -1,0 +1,105 @@
+"""Visitors without JavaScript: a server-rendered form, CSRF-protected, code page, success page."""
+import re
+
+from flask import render_template_string
+from sqlalchemy import select
+
+from flask_phonecapture.extension import get_state
+from flask_phonecapture.models import Submission
+from tests.conftest import sent_codes
+
+PAGE = "{{ phonecapture_form('callback') }}"
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or \
+        re.search(rf'value="([^"]*)"[^>]*name="{name}"', html)
+    return match.group(1) if match else ""
+
+
+def render(app, path="/product/kettle?utm_source=vk"):
+    with app.test_request_context(path):
+        return render_template_string(PAGE)
+
+
+def test_snippet_is_an_accessible_form_with_unticked_consents(make_app):
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    html = render(app)
+    assert 'type="tel"' in html and 'autocomplete="tel"' in html and 'inputmode="tel"' in html
+    assert html.count('type="checkbox"') == 2 and "checked" not in html
+    assert "152-ФЗ" in html and 'href="/privacy"' in html
+    assert '<label for="pc-callback-phone">' in html
+    assert 'name="csrf_token"' in html and hidden(html, "token")
+    assert hidden(html, "utm_source") == "vk"
+    assert 'tabindex="-1"' in html  # the honeypot is out of the tab order
+
+
+def post_form(client, html, **fields):
+    data = {"csrf_token": hidden(html, "csrf_token"), "token": hidden(html, "token"),
+            "page_url": hidden(html, "page_url"), "utm_source": hidden(html, "utm_source"), "hp": ""}
+    data.update(fields)
+    return client.post("/phonecapture/f/callback", data=data)
+
+
+def test_full_flow_without_javascript(make_app, capsys, run_jobs):
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    client.get("/phonecapture/f/callback")  # opens a session for the CSRF token
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    response = post_form(client, html, phone="8 912 345 67 89", consent_service_sms="y", name="Анна")
+    assert response.status_code == 302
+    verify_url = response.headers["Location"]
+    run_jobs()
+    (code,) = sent_codes(capsys)
+    page = client.get(verify_url).get_data(as_text=True)
+    assert 'autocomplete="one-time-code"' in page and "+7 *** ***-**-89" in page
+    wrong = client.post(verify_url, data={"csrf_token": hidden(page, "csrf_token"),
+                                          "code": f"{(int(code) + 1) % 10**6:06d}"})
+    assert wrong.status_code == 422 and "4" in wrong.get_data(as_text=True)
+    done = client.post(verify_url, data={"csrf_token": hidden(page, "csrf_token"), "code": code})
+    assert done.status_code == 302 and "/done" in done.headers["Location"]
+    final = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Номер подтверждён" in final
+    with app.app_context():
+        assert get_state().db.session.execute(select(Submission)).scalar_one().status == "verified"
+
+
+def test_post_without_csrf_token_is_refused(make_app):
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    response = post_form(client, html, csrf_token="", phone="8 912 345 67 89", consent_service_sms="y")
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    with app.app_context():
+        assert get_state().db.session.execute(select(Submission)).first() is None
+
+
+def test_errors_are_shown_next_to_fields(make_app):
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    response = post_form(client, html, phone="12")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in page
+    assert "Без этого согласия" in page and "не похоже на номер" in page
+    assert 'value="12"' in page  # what the visitor typed is kept
+
+
+def test_resend_button_without_javascript(make_app, capsys, run_jobs):
+    app, _ = make_app(WTF_CSRF_ENABLED=True, PHONECAPTURE_RESEND_COOLDOWN=0)
+    client = app.test_client()
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    verify_url = post_form(client, html, phone="8 912 345 67 89", consent_service_sms="y").headers["Location"]
+    page = client.get(verify_url).get_data(as_text=True)
+    sid = verify_url.rsplit("/", 1)[1]
+    response = client.post(f"/phonecapture/f/callback/resend/{sid}", data={"csrf_token": hidden(page, "csrf_token")})
+    assert response.status_code == 302 and "resent=1" in response.headers["Location"]
+    run_jobs()
+    assert len(sent_codes(capsys)) == 2
+    assert client.post(f"/phonecapture/f/callback/resend/{sid}", data={}).status_code == 400
+
+
+def test_unknown_form_page_is_404(client):
+    assert client.get("/phonecapture/f/nope").status_code == 404

@@ -1,0 +1,102 @@
+"""Outbox and queue: one SMS per due message, whatever the queue does."""
+import os
+import subprocess
+import sys
+
+from sqlalchemy import select, update
+
+from flask_phonecapture.extension import get_state
+from flask_phonecapture.messaging import jobs, outbox
+from flask_phonecapture.messaging.queue import RQQueue, job_id_for
+from flask_phonecapture.models import Message, utcnow
+from tests.conftest import DATABASE_URL, REDIS_URL, require, sent_codes, submit
+
+
+def only_message(app):
+    with app.app_context():
+        return get_state().db.session.execute(select(Message)).scalar_one()
+
+
+def test_job_run_twice_sends_once(app, client, capsys, run_jobs):
+    submit(client)
+    run_jobs()
+    message = only_message(app)
+    assert len(sent_codes(capsys)) == 1
+    with app.app_context():
+        assert jobs.send_message(message.id) == "skipped"
+        assert jobs.send_message(message.id) == "skipped"
+    assert sent_codes(capsys) == []
+
+
+def test_job_arguments_are_ids_only(make_app, client=None):
+    app, _ = make_app(PHONECAPTURE_REDIS_URL="redis://127.0.0.1:1/0")  # unreachable: rows stay pending
+    client = app.test_client()
+    assert submit(client).status_code == 201  # the visitor is not failed by the queue
+    message = only_message(app)
+    assert message.status == "pending"
+    assert job_id_for(message.id) == f"phonecapture-msg-{message.id}"
+
+
+def test_enqueue_failure_leaves_row_pending_and_the_sweeper_sends_it(make_app, capsys):
+    app, _ = make_app(PHONECAPTURE_REDIS_URL="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    submit(client)
+    assert sent_codes(capsys) == []
+    with app.app_context():
+        state = get_state()
+        state.queue = outbox_inline()
+        state.db.session.execute(update(Message).values(updated_at=utcnow().replace(year=2000)))
+        state.db.session.commit()
+        assert outbox.sweep(state) == 1
+    assert len(sent_codes(capsys)) == 1
+    assert only_message(app).status == "delivered"
+
+
+def outbox_inline():
+    from flask_phonecapture.messaging.queue import InlineQueue
+
+    return InlineQueue()
+
+
+def test_rows_stuck_in_sending_become_unknown_and_are_not_resent(app, client, capsys, run_jobs):
+    submit(client)
+    run_jobs()
+    sent_codes(capsys)
+    with app.app_context():
+        state = get_state()
+        state.db.session.execute(update(Message).values(status="sending", updated_at=utcnow().replace(year=2000)))
+        state.db.session.commit()
+        outbox.sweep(state)
+    assert only_message(app).status == "unknown"
+    assert sent_codes(capsys) == []
+
+
+def test_message_not_yet_due_is_not_claimed(app, client, capsys, run_jobs):
+    submit(client)
+    run_jobs()
+    message = only_message(app)
+    with app.app_context():
+        state = get_state()
+        state.db.session.execute(update(Message).values(status="pending", not_before=utcnow().replace(year=2100)))
+        state.db.session.commit()
+        assert jobs.send_message(message.id) == "skipped"
+
+
+def test_real_rq_worker_process_sends_the_code(make_app, queue_name, capsys, tmp_path):
+    """`flask phonecapture worker --burst` in its own process, on PostgreSQL and Redis."""
+    require(bool(REDIS_URL), "PHONECAPTURE_TEST_REDIS_URL is not set")
+    require(bool(DATABASE_URL), "PHONECAPTURE_TEST_DATABASE_URL is not set")
+    app, _ = make_app()
+    client = app.test_client()
+    assert submit(client).status_code == 201
+    assert only_message(app).status == "pending"  # in Redis, not sent yet
+    with app.app_context():
+        assert RQQueue(REDIS_URL, queue_name).rq.count == 1
+    env = dict(os.environ, PHONECAPTURE_WORKER_TEST_DB=app.config["SQLALCHEMY_DATABASE_URI"],
+               PHONECAPTURE_WORKER_TEST_QUEUE=queue_name, PHONECAPTURE_WORKER_TEST_INSTANCE=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "tests.worker_app:create_app", "phonecapture", "worker",
+         "--burst"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "[phonecapture sms] +7 *** ***-**-89" in result.stdout
+    assert only_message(app).status == "delivered"

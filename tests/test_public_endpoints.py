@@ -1,0 +1,63 @@
+"""widget.js serving, events counting, the OpenAPI document and the Jinja widget helper."""
+from flask import g, render_template_string
+from sqlalchemy import select
+
+from flask_phonecapture.extension import get_state
+from flask_phonecapture.models import EventCounter
+from flask_phonecapture.public import BUNDLE
+
+import os
+import pytest
+
+
+@pytest.fixture
+def bundle_exists():
+    if not os.path.exists(BUNDLE):
+        pytest.skip("widget bundle is built by the Widget work")
+
+
+def test_widget_js_is_cached_by_etag_and_gzipped(client, bundle_exists):
+    first = client.get("/phonecapture/widget.js", headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.headers["Content-Encoding"] == "gzip"
+    assert first.mimetype == "application/javascript" and "max-age" in first.headers["Cache-Control"]
+    again = client.get("/phonecapture/widget.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_events_are_counted_per_form_day_and_source(app, client):
+    for _ in range(3):
+        assert client.post("/phonecapture/api/v1/events", json={
+            "form_id": "callback", "event": "impression", "source": {"utm_source": "ya"}}).status_code == 204
+    client.post("/phonecapture/api/v1/events", json={"form_id": "callback", "event": "open"})
+    with app.app_context():
+        rows = {(r.event, r.source): r.count for r in get_state().db.session.execute(select(EventCounter)).scalars()}
+    assert rows == {("impression", "ya"): 3, ("open", "(direct)"): 1}
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"form_id": "nope", "event": "open"}, 404), ({"form_id": "callback", "event": "hack"}, 422),
+    ({"event": "open"}, 404),
+])
+def test_bad_events_are_4xx(client, body, status):
+    assert client.post("/phonecapture/api/v1/events", json=body).status_code == status
+
+
+def test_openapi_lists_every_api_route(app, client):
+    doc = client.get("/phonecapture/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    actual = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("phonecapture_api.") and "openapi" not in rule.rule:
+            path = rule.rule.replace("/phonecapture/api/v1", "").replace("<", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                actual.add((path, method))
+    assert documented == actual
+
+
+def test_widget_helper_renders_one_script_tag_with_nonce(app):
+    with app.test_request_context("/"):
+        g.csp_nonce = "abc123"
+        html = render_template_string("{{ phonecapture_widget('callback') }}")
+    assert html == ('<script src="/phonecapture/widget.js" data-form="callback" '
+                    'data-api="/phonecapture/api/v1" nonce="abc123" async></script>')
