@@ -330,3 +330,41 @@ def test_http_unknown_rejection_code_becomes_the_reason(fake_http_gateway):
     with pytest.raises(PermanentError) as caught:
         send(provider_for(fake_http_gateway))
     assert caught.value.reason == "content_blocked"
+
+
+# ------------------------------------------------------------- receipts via the fakes
+def test_receipt_can_arrive_before_the_send_call_returns(fake_twilio, callback_recorder):
+    fake_twilio.receipt_before_response = "delivered"
+    hook = callback_recorder.url("/phonecapture/hooks/twilio/status")
+    result = send(provider_for(fake_twilio), callback=hook)
+    [receipt] = callback_recorder.requests   # already there when send() returned
+    assert receipt.form["MessageSid"] == result.provider_id
+    assert receipt.form["MessageStatus"] == "delivered"
+
+
+def test_smsaero_receipt_reaches_the_signed_callback_url(fake_smsaero, callback_recorder):
+    from flask_phonecapture.messaging import signatures
+
+    secret = fake_smsaero.callback_secret
+    hook = signatures.sign_callback_url(callback_recorder.url("/hooks/smsaero/status"), secret,
+                                        "msg-1")
+    result = send(provider_for(fake_smsaero), callback=hook)
+    fake_smsaero.fire_status(None, result.provider_id, "delivered")
+    [receipt] = callback_recorder.requests
+    url = callback_recorder.base_url + receipt.path + "?" + "&".join(
+        f"{k}={v[0]}" for k, v in receipt.query.items())
+    assert signatures.verify_callback("smsaero", fake_smsaero.config(), url=url)
+    assert signatures.parse_status_callback("smsaero", body=receipt.body) == [
+        signatures.StatusUpdate(result.provider_id, "delivered")]
+
+
+def test_smsru_receipts_go_to_the_cabinet_callback_url(fake_smsru, callback_recorder):
+    from flask_phonecapture.messaging import signatures
+
+    fake_smsru.callback_url = callback_recorder.url("/hooks/smsru/status")
+    result = send(provider_for(fake_smsru))
+    fake_smsru.fire_status(None, result.provider_id, "failed", error_code="107")
+    form = callback_recorder.requests[0].form
+    assert signatures.verify_callback("smsru", fake_smsru.config(), url="", form=form)
+    assert signatures.parse_smsru_status(form) == [
+        signatures.StatusUpdate(result.provider_id, "failed", "unknown_error")]
