@@ -42,6 +42,21 @@ TEST_KEYS = "k1:" + "A" * 43  # 32 zero-ish bytes; fixed so tests can build a se
 TEST_INDEX_KEY = "B" * 43
 
 
+EMBEDDED_PASS = os.environ.get("PHONECAPTURE_TEST_PASS") == "embedded"
+
+
+def require_services() -> None:
+    """For tests that only mean something on PostgreSQL + Redis.
+
+    ``make test`` runs the suite twice; in the embedded (SQLite) pass these tests are
+    deliberately skipped, in the services pass a missing service is a skip or, strict, a failure.
+    """
+    if EMBEDDED_PASS:
+        pytest.skip("runs in the PostgreSQL + Redis pass of make test")
+    require(bool(DATABASE_URL), "PHONECAPTURE_TEST_DATABASE_URL is not set")
+    require(bool(REDIS_URL), "PHONECAPTURE_TEST_REDIS_URL is not set")
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip, or fail under PHONECAPTURE_TEST_STRICT=1."""
     if condition:
@@ -51,12 +66,47 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def _reachable() -> dict[str, str | None]:
+    """Why each configured service can't be used (None when it can); checked once per session."""
+    problems: dict[str, str | None] = {"db": None, "redis": None}
+    if DATABASE_URL:
+        import sqlalchemy as sa
+
+        try:
+            engine = sa.create_engine(DATABASE_URL, connect_args={"connect_timeout": 3})
+            with engine.connect():
+                pass
+            engine.dispose()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not usable here"
+            problems["db"] = f"PostgreSQL at PHONECAPTURE_TEST_DATABASE_URL is unreachable ({type(exc).__name__})"
+    if REDIS_URL:
+        from redis import Redis
+
+        try:
+            redis = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+            redis.ping()
+            policy = redis.config_get("maxmemory-policy").get("maxmemory-policy")
+            if policy not in (None, "noeviction"):
+                problems["redis"] = f"Redis maxmemory-policy is {policy}; queued jobs need noeviction"
+            redis.close()
+        except Exception as exc:  # noqa: BLE001
+            problems["redis"] = f"Redis at PHONECAPTURE_TEST_REDIS_URL is unreachable ({type(exc).__name__})"
+    return problems
+
+
+@pytest.fixture(scope="session")
+def services():
+    return _reachable()
+
+
 # -- database ------------------------------------------------------------------
 @pytest.fixture
-def database_url(tmp_path):
+def database_url(tmp_path, services):
     if not DATABASE_URL:
         yield "sqlite:///" + str(tmp_path / "test.sqlite")
         return
+    require(services["db"] is None, services["db"] or "")
+    require(services["redis"] is None, services["redis"] or "")
     import sqlalchemy as sa
 
     schema = f"pctest_{uuid.uuid4().hex[:12]}"

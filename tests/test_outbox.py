@@ -9,7 +9,7 @@ from flask_phonecapture.extension import get_state
 from flask_phonecapture.messaging import jobs, outbox
 from flask_phonecapture.messaging.queue import RQQueue, job_id_for
 from flask_phonecapture.models import Message, utcnow
-from tests.conftest import DATABASE_URL, REDIS_URL, require, sent_codes, submit
+from tests.conftest import REDIS_URL, require_services, sent_codes, submit
 
 
 def only_message(app):
@@ -84,8 +84,7 @@ def test_message_not_yet_due_is_not_claimed(app, client, capsys, run_jobs):
 
 def test_real_rq_worker_process_sends_the_code(make_app, queue_name, capsys, tmp_path):
     """`flask phonecapture worker --burst` in its own process, on PostgreSQL and Redis."""
-    require(bool(REDIS_URL), "PHONECAPTURE_TEST_REDIS_URL is not set")
-    require(bool(DATABASE_URL), "PHONECAPTURE_TEST_DATABASE_URL is not set")
+    require_services()
     app, _ = make_app()
     client = app.test_client()
     assert submit(client).status_code == 201
