@@ -70,6 +70,16 @@ def test_server_error_is_retryable_and_nothing_was_accepted(fake_sms_server):
 
 
 @providers
+def test_gateway_timeout_is_retryable_but_flagged_as_maybe_accepted(fake_sms_server):
+    from flask_phonecapture.messaging.providers._transport import AMBIGUOUS_REASONS
+
+    fake_sms_server.fail_next(1, status=504)
+    with pytest.raises(RetryableError) as caught:
+        send(provider_for(fake_sms_server))
+    assert caught.value.reason == "gateway_timeout" and caught.value.reason in AMBIGUOUS_REASONS
+
+
+@providers
 def test_rate_limit_is_retryable_and_carries_retry_after(fake_sms_server):
     fake_sms_server.rate_limit_next(1, retry_after=7)
     with pytest.raises(RetryableError) as caught:

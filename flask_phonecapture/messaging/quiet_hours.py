@@ -61,9 +61,12 @@ def _zone(name: str) -> ZoneInfo | None:
         return None
 
 
-@lru_cache(maxsize=4096)
 def zones_for(e164: str) -> tuple[str, ...]:
-    """IANA zone names for a number (possibly several); () when phonenumbers does not know."""
+    """IANA zone names for a number (possibly several); () when phonenumbers does not know.
+
+    Not cached per number on purpose: a worker should not keep a list of recent numbers in
+    memory, and the lookup costs microseconds once :func:`preload` has run.
+    """
     import phonenumbers
     from phonenumbers.timezone import time_zones_for_number
 

@@ -6,8 +6,9 @@ provider may have received the request:
 
 * ``connect_error`` / ``connect_timeout``: the request never reached the provider,
   so resending cannot produce a duplicate;
-* ``read_timeout`` / ``connection_lost``: the request was sent and the answer was lost;
-  the provider *may* have accepted the message (see ``docs/messaging.md``).
+* ``read_timeout`` / ``connection_lost`` / ``gateway_timeout`` (HTTP 502/504) /
+  ``bad_answer``: the request was sent and no usable answer came back; the provider *may*
+  have accepted the message (see ``docs/messaging.md``).
 
 Nothing here logs or formats the recipient number; :func:`mask_e164` is the only way a
 number appears in human text.
@@ -29,10 +30,10 @@ DEFAULT_TIMEOUT = 10.0
 MAX_CONNECT_TIMEOUT = 5.0
 
 #: reasons of RetryableError after which the provider may already hold the message
-AMBIGUOUS_REASONS = frozenset({"read_timeout", "connection_lost"})
+AMBIGUOUS_REASONS = frozenset({"read_timeout", "connection_lost", "gateway_timeout", "bad_answer"})
 
 try:  # the lead's helper, once it exists
-    from ...phone import mask_e164
+    from ...phone import mask_e164  # noqa: F401 - re-exported for the provider modules
 except ImportError:  # pragma: no cover - until flask_phonecapture.phone lands
     def mask_e164(e164: str) -> str:
         """``+79123456789`` -> ``+7 *** ***-**-89``: country code and the last two digits."""
@@ -132,7 +133,12 @@ def json_or_none(response: requests.Response) -> Any:
 
 def server_error(provider: str, response: requests.Response) -> RetryableError:
     """5xx and 429 share this: retry, honouring Retry-After."""
-    reason = "rate_limited" if response.status_code == 429 else "server_error"
+    if response.status_code == 429:
+        reason = "rate_limited"
+    elif response.status_code in (502, 504):
+        reason = "gateway_timeout"  # a proxy gave up: the provider may have the message
+    else:
+        reason = "server_error"
     return RetryableError(f"{provider}: HTTP {response.status_code}", reason=reason,
                           status_code=response.status_code,
                           retry_after=retry_after_seconds(response.headers.get("Retry-After")))

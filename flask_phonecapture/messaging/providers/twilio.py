@@ -22,7 +22,7 @@ import re
 from urllib.parse import quote
 
 from . import _transport as t
-from .base import OutOfCreditError, PermanentError, SendResult, SmsProvider
+from .base import OutOfCreditError, PermanentError, RetryableError, SendResult, SmsProvider
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 
@@ -94,6 +94,9 @@ class TwilioProvider(SmsProvider):
                                      status_code=response.status_code)
             return SendResult(provider_id=data["sid"], status=status,
                               raw=t.without(data, *_PERSONAL))
+        if 200 <= response.status_code < 300:
+            raise RetryableError("twilio: answer without a message sid", reason="bad_answer",
+                                 status_code=response.status_code)
         raise self._error(response, data, to_e164)
 
     def lookup(self, provider_id):
