@@ -83,6 +83,20 @@ def _cors(response):
     return response
 
 
+def _retry_after(exc) -> int:
+    """Seconds until the limit that was hit frees a slot (flask-limiter's own window stats)."""
+    import time
+
+    try:
+        current = get_state().limiter.current_limit
+        if current is not None:
+            return max(1, int(current.reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - storage trouble: fall back to the whole window
+        pass
+    limit = getattr(exc, "limit", None)
+    return int(limit.limit.get_expiry()) if limit is not None else 60
+
+
 @api_bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited",
@@ -90,7 +104,7 @@ def _http_error(exc: HTTPException):
     headers = {}
     message = exc.description or exc.name
     if exc.code == 429:
-        retry = exc.get_response().headers.get("Retry-After") or "60"
+        retry = _retry_after(exc)
         headers["Retry-After"] = retry
         message = f"Too many requests from this address; try again in {retry} s."
     if exc.code == 413:

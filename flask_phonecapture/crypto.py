@@ -124,9 +124,12 @@ class Keyring:
         return token.split(".", 2)[1]
 
     def subkey(self, purpose: str) -> bytes:
-        """A per-purpose key derived from the index root (HKDF-SHA256)."""
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                    info=f"phonecapture/{purpose}".encode()).derive(self.index_key)
+        """A per-purpose key derived from the index root (HKDF-SHA256), derived once."""
+        cache = self.__dict__.setdefault("_subkeys", {})
+        if purpose not in cache:
+            cache[purpose] = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                                  info=f"phonecapture/{purpose}".encode()).derive(self.index_key)
+        return cache[purpose]
 
     def blind_index(self, value: str, purpose: str = "contact.e164") -> str:
         """Keyed HMAC-SHA256 truncated to ``index_bits``: many numbers share one value on purpose."""

@@ -178,7 +178,6 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
         submission.name_enc = state.keyring.encrypt(
             name_field.data.strip(), f"phonecapture_submission.name_enc.{submission.id}")
     session.add(submission)
-    session.flush()  # rows below reference it by foreign key without an ORM relationship
     granted = {purpose: bool(field_.data) for purpose, field_ in form.consent_fields()}
     consent.record(state, spec, contact_id=contact.id, submission_id=submission.id, granted=granted,
                    ip_prefix=meta.ip_prefix, user_agent=submission.user_agent)
@@ -189,10 +188,12 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
     code = _new_code(state, verification)
     session.add(verification)
     message = _queue_code(state, spec, submission, verification, code, meta)
+    submission_id, message_id = submission.id, message.id  # read before commit expires them
     session.commit()
-    outbox.dispatch(state, [message.id])
-    submission_created.send(current_app._get_current_object(), submission=submission)
-    return SubmitResult(submission.id, cooldown, created=True)
+    outbox.dispatch(state, [message_id])
+    if submission_created.receivers:
+        submission_created.send(current_app._get_current_object(), submission=submission)
+    return SubmitResult(submission_id, cooldown, created=True)
 
 
 # -- verify / resend ---------------------------------------------------------
@@ -272,6 +273,7 @@ def resend_code(state, spec_lookup, submission_id: str, meta: RequestMeta) -> in
     submission.status = "pending_verification"
     code = _new_code(state, verification)
     message = _queue_code(state, spec, submission, verification, code, meta)
+    message_id = message.id
     session.commit()
-    outbox.dispatch(state, [message.id])
+    outbox.dispatch(state, [message_id])
     return cooldown

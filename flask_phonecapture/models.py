@@ -116,6 +116,10 @@ class Consent(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     withdrawn_channel: Mapped[str | None] = mapped_column(String(16))
 
+    # Relationships also tell the unit of work to insert parents first, in one flush.
+    contact: Mapped[Contact] = relationship()
+    submission: Mapped["Submission | None"] = relationship()
+
 
 class Verification(Base):
     __tablename__ = "phonecapture_verification"
@@ -157,6 +161,9 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(255))
+
+    contact: Mapped[Contact] = relationship()
+    submission: Mapped["Submission | None"] = relationship()
 
 
 class EventCounter(Base):

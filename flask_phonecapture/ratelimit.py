@@ -23,7 +23,9 @@ def make_limiter(app: Flask) -> Limiter:
         storage_uri=redis_url or "memory://",
         key_prefix=f"phonecapture:{app.config['PHONECAPTURE_QUEUE_NAME']}",
         strategy="moving-window",
-        headers_enabled=True,
+        # Header injection costs a storage round trip on every request; Retry-After on a
+        # 429 is computed from the limit that was hit instead (see api._http_error).
+        headers_enabled=False,
         # Redis down must not turn into 500s for visitors: fall back to memory counters.
         in_memory_fallback_enabled=True,
         swallow_errors=True,
