@@ -1,0 +1,78 @@
+/** The phone <input> and country <select>: thin DOM glue over the pure masks module. */
+import { parse, rx, show, type Parsed } from "./masks";
+import type { Country } from "./types";
+
+const nd = (s: string) => s.replace(/\D/g, "").length;
+
+export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | null, cs: Country[], start: Country) {
+  let p: Parsed = { c: start, d: "" };
+  let np = false; // the national prefix typed first ("8" in RU) was taken as a prefix
+  const head = () => "+" + p.c.c + " ";
+  const country = (c: Country) => {
+    p = { c, d: p.d };
+    if (select) select.value = c.r;
+    input.placeholder = show({ c, d: c.e });
+  };
+  const on = (t: EventTarget, n: string, f: (e: any) => void) => t.addEventListener(n, f);
+
+  /** Re-read the raw value and show it formatted, the caret after the same digit. */
+  const apply = (raw: string, caret: number, kind = "") => {
+    const r = parse(raw, p.c, cs);
+    if (kind[0] == "d" && !r.d && !r.u) {
+      // Deleting into "+7 ": leave it be, so the code itself can be erased.
+      p.d = "";
+      np = false;
+      return;
+    }
+    if (kind == "insertText" && r.d && !p.d && !np && r.c == p.c && rx(p.c.p, true).test(r.d)) {
+      np = true; // "8" after "+7 " is the prefix Russians type, not a digit of the number
+      r.d = "";
+    }
+    if (r.c != p.c) country(r.c);
+    p = r;
+    const out = show(r);
+    let want = nd(raw.slice(0, caret)) - nd(raw) + nd(out);
+    let i = 0;
+    while (i < out.length && want > 0) if (/\d/.test(out[i++])) want--;
+    if (!r.u && i < head().length) i = head().length;
+    input.value = out;
+    if ((input.getRootNode() as ShadowRoot).activeElement == input) input.setSelectionRange(i, i);
+  };
+
+  on(input, "beforeinput", (e: InputEvent) => {
+    const t = e.inputType;
+    const v = input.value;
+    const s = input.selectionStart!;
+    const back = t == "deleteContentBackward";
+    if (s != input.selectionEnd) return;
+    if (back || t == "deleteContentForward") {
+      // Deleting a bracket, space or dash deletes the nearest digit instead.
+      let i = back ? s - 1 : s;
+      const from = i;
+      while (v[i] && !/\d/.test(v[i])) i += back ? -1 : 1;
+      if (i != from && i >= head().length && v[i] && v.startsWith(head())) {
+        e.preventDefault();
+        apply(v.slice(0, i) + v.slice(i + 1), i, t);
+      }
+    } else if (/Paste|Drop|Repl/.test(t)) {
+      // A whole number pasted, dropped or autofilled replaces what is there.
+      const data = e.data ?? e.dataTransfer?.getData("text") ?? "";
+      if (nd(data) > 6) {
+        e.preventDefault();
+        apply(data, data.length);
+      }
+    }
+  });
+  on(input, "input", (e: InputEvent) => apply(input.value, input.selectionStart!, e.inputType || ""));
+  on(input, "focus", () => input.value || (input.value = head()));
+  on(input, "blur", () => p.d || p.u || (input.value = ""));
+  on(select || input, "change", () => {
+    if (select && select.value != p.c.r) {
+      np = false;
+      country(cs.find((c) => c.r == select.value)!);
+      if (input.value) input.value = show(p);
+    }
+  });
+  country(start);
+  return () => p;
+}

@@ -1,0 +1,38 @@
+/** Display rules: targeting and trigger combination. Pure functions, no DOM. */
+import type { Source, Targeting, Triggers } from "./types";
+
+/** Glob: "*" matches anything; case-insensitive; whole string. */
+export const glob = (pat: string, s: string): boolean =>
+  RegExp("^" + pat.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$", "i").test(s);
+
+export interface Visit {
+  path: string; // pathname + search
+  mobile: boolean;
+  returning: boolean;
+  source: Source; // this session's utm_* and referrer
+}
+
+/** Does this page view match the form's targeting? */
+export function targets(t: Targeting, v: Visit): boolean {
+  const path = v.path.split("?")[0];
+  const any = (ps?: string[]) => ps?.some((p) => glob(p, p.includes("?") ? v.path : path));
+  const dev = t.device, who = t.visitor;
+  if ((t.include?.length && !any(t.include)) || any(t.exclude)) return false;
+  if ((dev == "mobile" && !v.mobile) || (dev == "desktop" && v.mobile)) return false;
+  if ((who == "new" && v.returning) || (who == "returning" && !v.returning)) return false;
+  for (const k in t.utm) if (!glob(t.utm[k], v.source[k] || "")) return false;
+  return !t.referrer || glob(t.referrer, v.source.referrer || "");
+}
+
+/** The trigger conditions a form waits for (null ones are off). */
+export const conditions = (t: Triggers): string[] =>
+  ["delay_s", "scroll_pct", "inactivity_s", "page_views", "click_selector"].filter((k) => (t as any)[k] != null);
+
+/** Should the form show, given the conditions met so far? No conditions: at once. */
+export function fires(t: Triggers, met: Set<string>): boolean {
+  const want = conditions(t);
+  return !want.length || want[t.match == "all" ? "every" : "some"]((k) => met.has(k));
+}
+
+/** Scroll depth in percent (bottom of the viewport). */
+export const scrollPct = (y: number, vh: number, h: number): number => (h <= vh ? 100 : ((y + vh) / h) * 100);
