@@ -1,11 +1,11 @@
 """Consent texts (immutable, by sha256) and per-purpose consent records."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .forms import FormSpec
-from .models import Consent, ConsentText, utcnow
+from .models import Consent, ConsentText, new_id, utcnow
 
 
 def ensure_texts(state, spec: FormSpec) -> dict[str, str]:
@@ -30,18 +30,16 @@ def ensure_texts(state, spec: FormSpec) -> dict[str, str]:
 
 
 def record(state, spec: FormSpec, *, contact_id: str, submission_id: str,
-           granted: dict[str, bool], ip_prefix: str | None, user_agent: str | None) -> list[Consent]:
+           granted: dict[str, bool], ip_prefix: str | None, user_agent: str | None) -> int:
     """One record per purpose of the form, refused purposes included (proof of an unticked box)."""
     versions = ensure_texts(state, spec)
     now = utcnow()
-    rows = []
-    for purpose in spec.consents:
-        row = Consent(contact_id=contact_id, submission_id=submission_id, purpose=purpose.purpose,
-                      granted=bool(granted.get(purpose.purpose)), text_version=versions[purpose.purpose],
-                      given_at=now, ip_prefix=ip_prefix, user_agent=user_agent, method="checkbox")
-        state.db.session.add(row)
-        rows.append(row)
-    return rows
+    rows = [dict(id=new_id(), contact_id=contact_id, submission_id=submission_id, purpose=p.purpose,
+                 granted=bool(granted.get(p.purpose)), text_version=versions[p.purpose], given_at=now,
+                 ip_prefix=ip_prefix, user_agent=user_agent, method="checkbox")
+            for p in spec.consents]
+    state.db.session.execute(insert(Consent.__table__), rows)  # one round trip, no unit of work
+    return len(rows)
 
 
 def confirm(state, submission_id: str) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from . import consent, contacts
 from .crypto import same
@@ -25,6 +25,8 @@ from .models import Message, Submission, Verification, new_id, utcnow
 from .netutil import scrub
 from .signals import phone_verified, submission_created
 
+_submissions = Submission.__table__
+_verifications = Verification.__table__
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 CLICK_KEYS = ("gclid", "yclid", "fbclid")
 
@@ -130,69 +132,84 @@ def _check_hourly_cap(state, contact_id: str) -> None:
                         retry_after=max(wait, 1))
 
 
-def _new_code(state, verification: Verification) -> str:
+def _new_code(state, verification_id: str) -> tuple[str, str]:
+    """(code, its HMAC bound to the verification row)."""
     code = f"{secrets.randbelow(10 ** 6):06d}"
-    verification.code_mac = state.keyring.code_mac(verification.id, code)
-    return code
+    return code, state.keyring.code_mac(verification_id, code)
 
 
-def _queue_code(state, spec, submission, verification, code, meta) -> Message:
+def _queue_code(state, spec, *, contact_id, submission_id, page_url, verification_id, sends, code,
+                meta) -> str:
     host = meta.host
-    if submission.page_url:
-        host = urlsplit(submission.page_url).hostname or host
+    if page_url:
+        host = urlsplit(page_url).hostname or host
     body = otp_text(spec.effective_locale, code, current_app.config["PHONECAPTURE_BRAND"], host)
-    return outbox.add_message(state, contact_id=submission.contact_id, submission_id=submission.id,
-                              kind="otp", template="otp", body=body,
-                              idempotency_key=f"otp-{verification.id}-{verification.sends}")
+    message = outbox.add_message(state, contact_id=contact_id, submission_id=submission_id,
+                                 kind="otp", template="otp", body=body,
+                                 idempotency_key=f"otp-{verification_id}-{sends}")
+    return message.id
+
+
+def _pending_duplicate(state, spec, contact_id: str, cooldown: int):
+    """The same number on the same form within the cooldown: a double click or a second tab."""
+    return state.db.session.execute(
+        select(_submissions.c.id, _verifications.c.last_sent_at)
+        .join(_verifications, _verifications.c.submission_id == _submissions.c.id)
+        .where(_submissions.c.contact_id == contact_id, _submissions.c.form_id == spec.id,
+               _submissions.c.status == "pending_verification",
+               _verifications.c.last_sent_at >= utcnow() - timedelta(seconds=cooldown))
+        .order_by(_submissions.c.created_at.desc()).limit(1)).first()
 
 
 def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitResult:
-    """Store contact, submission, consents, verification and the code SMS in one transaction."""
+    """Store contact, submission, consents, verification and the code SMS in one transaction.
+
+    Core inserts rather than ORM objects: this runs on every submission (bench/submit.py).
+    """
     session = state.db.session
     config = current_app.config
     phone = form.parsed_phone
-    contact, is_new = contacts.find_or_create(state, phone)
+    contact_id, is_new = contacts.find_or_create(state, phone)
     cooldown = config["PHONECAPTURE_RESEND_COOLDOWN"]
 
     if not is_new:
-        # A double click or a second tab: hand back the pending submission, send nothing new.
-        recent = session.execute(
-            select(Submission).join(Verification)
-            .where(Submission.contact_id == contact.id, Submission.form_id == spec.id,
-                   Submission.status == "pending_verification",
-                   Verification.last_sent_at >= utcnow() - timedelta(seconds=cooldown))
-            .order_by(Submission.created_at.desc()).limit(1)).scalar_one_or_none()
-        if recent is not None:
+        recent = _pending_duplicate(state, spec, contact_id, cooldown)
+        if recent is not None:  # hand back the pending submission, send nothing new
             session.rollback()
-            waited = (utcnow() - recent.verification.last_sent_at).total_seconds()
+            waited = (utcnow() - recent.last_sent_at).total_seconds()
             return SubmitResult(recent.id, max(1, math.ceil(cooldown - waited)), created=False)
-        _check_hourly_cap(state, contact.id)
+        _check_hourly_cap(state, contact_id)
 
+    now = utcnow()
+    submission_id = new_id()
     src = _source(form, spec, meta)
-    submission = Submission(id=new_id(), contact_id=contact.id, form_id=spec.id,
-                            form_version=spec.version, locale=spec.effective_locale,
-                            ip_prefix=meta.ip_prefix, user_agent=(meta.user_agent or "")[:512] or None,
-                            **src)
     name_field = getattr(form, "name", None)
+    name_enc = None
     if name_field is not None and name_field.data:
-        submission.name_enc = state.keyring.encrypt(
-            name_field.data.strip(), f"phonecapture_submission.name_enc.{submission.id}")
-    session.add(submission)
+        name_enc = state.keyring.encrypt(name_field.data.strip(),
+                                         f"phonecapture_submission.name_enc.{submission_id}")
+    user_agent = (meta.user_agent or "")[:512] or None
+    session.execute(insert(_submissions).values(
+        id=submission_id, contact_id=contact_id, form_id=spec.id, form_version=spec.version,
+        locale=spec.effective_locale, status="pending_verification", created_at=now,
+        ip_prefix=meta.ip_prefix, user_agent=user_agent, name_enc=name_enc, **src))
     granted = {purpose: bool(field_.data) for purpose, field_ in form.consent_fields()}
-    consent.record(state, spec, contact_id=contact.id, submission_id=submission.id, granted=granted,
-                   ip_prefix=meta.ip_prefix, user_agent=submission.user_agent)
-    verification = Verification(id=new_id(), submission_id=submission.id, attempts=0, sends=1,
-                                max_attempts=config["PHONECAPTURE_CODE_MAX_ATTEMPTS"],
-                                expires_at=utcnow() + timedelta(seconds=config["PHONECAPTURE_CODE_TTL"]),
-                                last_sent_at=utcnow())
-    code = _new_code(state, verification)
-    session.add(verification)
-    message = _queue_code(state, spec, submission, verification, code, meta)
-    submission_id, message_id = submission.id, message.id  # read before commit expires them
+    consent.record(state, spec, contact_id=contact_id, submission_id=submission_id, granted=granted,
+                   ip_prefix=meta.ip_prefix, user_agent=user_agent)
+    verification_id = new_id()
+    code, code_mac = _new_code(state, verification_id)
+    session.execute(insert(_verifications).values(
+        id=verification_id, submission_id=submission_id, code_mac=code_mac, attempts=0, sends=1,
+        max_attempts=config["PHONECAPTURE_CODE_MAX_ATTEMPTS"], last_sent_at=now,
+        expires_at=now + timedelta(seconds=config["PHONECAPTURE_CODE_TTL"])))
+    message_id = _queue_code(state, spec, contact_id=contact_id, submission_id=submission_id,
+                             page_url=src.get("page_url"), verification_id=verification_id, sends=1,
+                             code=code, meta=meta)
     session.commit()
     outbox.dispatch(state, [message_id])
     if submission_created.receivers:
-        submission_created.send(current_app._get_current_object(), submission=submission)
+        submission_created.send(current_app._get_current_object(),
+                                submission=session.get(Submission, submission_id))
     return SubmitResult(submission_id, cooldown, created=True)
 
 
@@ -271,9 +288,10 @@ def resend_code(state, spec_lookup, submission_id: str, meta: RequestMeta) -> in
     verification.last_sent_at = utcnow()
     verification.expires_at = utcnow() + timedelta(seconds=config["PHONECAPTURE_CODE_TTL"])
     submission.status = "pending_verification"
-    code = _new_code(state, verification)
-    message = _queue_code(state, spec, submission, verification, code, meta)
-    message_id = message.id
+    code, verification.code_mac = _new_code(state, verification.id)
+    message_id = _queue_code(state, spec, contact_id=submission.contact_id, submission_id=submission.id,
+                             page_url=submission.page_url, verification_id=verification.id,
+                             sends=verification.sends, code=code, meta=meta)
     session.commit()
     outbox.dispatch(state, [message_id])
     return cooldown
