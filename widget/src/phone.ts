@@ -44,7 +44,7 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     const v = input.value;
     const s = input.selectionStart!;
     const back = t == "deleteContentBackward";
-    if (s != input.selectionEnd) return;
+    if (s != input.selectionEnd && e.data != "+") return;
     if (back || t == "deleteContentForward") {
       // Deleting a bracket, space or dash deletes the nearest digit instead.
       let i = back ? s - 1 : s;
@@ -54,6 +54,15 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
         e.preventDefault();
         apply(v.slice(0, i) + v.slice(i + 1), i, t);
       }
+    } else if (e.data == "+" && !p.d) {
+      // "+" starts another country's code: "+7 " becomes "+".
+      e.preventDefault();
+      input.value = "+";
+      p = { c: p.c, d: "", u: 1 };
+    } else if (t == "insertText" && s < head().length && v.startsWith(head()) && /^\d+$/.test(e.data!)) {
+      // Digits typed in front of "+7 " (a click there) belong to the number.
+      e.preventDefault();
+      apply(head() + e.data + v.slice(head().length), head().length + e.data!.length, t);
     } else if (/Paste|Drop|Repl/.test(t)) {
       // A whole number pasted, dropped or autofilled replaces what is there.
       const data = e.data ?? e.dataTransfer?.getData("text") ?? "";
@@ -64,7 +73,7 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     }
   });
   on(input, "input", (e: InputEvent) => apply(input.value, input.selectionStart!, e.inputType || ""));
-  on(input, "focus", () => input.value || (input.value = head()));
+  on(input, "focus", () => input.value || ((input.value = head()), input.setSelectionRange(9, 9)));
   on(input, "blur", () => p.d || p.u || (input.value = ""));
   on(select || input, "change", () => {
     if (select && select.value != p.c.r) {

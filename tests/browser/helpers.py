@@ -1,0 +1,54 @@
+"""Small helpers shared by the browser tests."""
+from __future__ import annotations
+
+import json
+import os
+
+from tests.browser.conftest import AXE
+
+LAYOUT_SHIFT = """() => new Promise(resolve => {
+  let cls = 0;
+  new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) cls += e.value; })
+    .observe({type: 'layout-shift', buffered: true});
+  setTimeout(() => resolve(cls), 300);
+})"""
+
+LCP = """() => new Promise(resolve => {
+  const seen = [];
+  new PerformanceObserver(l => { for (const e of l.getEntries()) seen.push(e); })
+    .observe({type: 'largest-contentful-paint', buffered: true});
+  setTimeout(() => {
+    const last = seen[seen.length - 1];
+    const el = last && last.element;
+    const inWidget = !!el && (el.getRootNode() instanceof ShadowRoot || !!el.closest('[data-phonecapture],[data-phonecapture-teaser]'));
+    resolve({count: seen.length, tag: el ? el.tagName : null, size: last ? last.size : 0, widget: inWidget});
+  }, 300);
+})"""
+
+
+def axe(page, include_selector=None) -> list[dict]:
+    """Run axe-core in the page (shadow DOM included); return violations, summarised."""
+    with open(AXE, encoding="utf-8") as fh:
+        page.add_script_tag(content=fh.read())
+    result = page.evaluate("async () => JSON.stringify((await axe.run(document, {resultTypes: ['violations']})).violations)")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in json.loads(result)]
+
+
+def have_axe() -> bool:
+    return os.path.exists(AXE)
+
+
+def widget_state(page) -> dict:
+    return page.evaluate("() => JSON.parse(localStorage.getItem('phonecapture') || '{}')")
+
+
+def goto(page, url: str, *forms: str):
+    """Open a page and wait until the widget has each form's config."""
+    with page.expect_response(lambda r: "/api/v1/forms/" in r.url) as first:
+        page.goto(url)
+    got = {first.value.url.rsplit("/", 1)[1]}
+    while not set(forms) <= got:
+        with page.expect_response(lambda r: "/api/v1/forms/" in r.url) as more:
+            pass
+        got.add(more.value.url.rsplit("/", 1)[1])
+    page.wait_for_timeout(50)

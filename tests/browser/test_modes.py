@@ -1,0 +1,98 @@
+"""Each display mode, in Chromium, against the real API."""
+from tests.browser.helpers import LAYOUT_SHIFT, goto
+
+PHONE = "Телефон"
+
+
+def test_popup_waits_for_its_delay_then_shows_a_modal(site, page):
+    page.clock.install()
+    goto(page, site.url + "/page/popup", "popup")
+    page.clock.fast_forward(59_000)
+    assert page.get_by_role("dialog").count() == 0
+    page.clock.fast_forward(2_000)
+    dialog = page.get_by_role("dialog", name="Перезвоним вам")
+    dialog.wait_for()
+    assert dialog.get_attribute("aria-modal") == "true"
+    assert page.evaluate("() => document.querySelector('main').inert") is True
+    assert page.errors == []
+
+
+def test_slidein_after_scroll_does_not_block_or_take_focus(site, page):
+    goto(page, site.url + "/page/slidein", "slidein")
+    page.locator("#email").focus()
+    assert page.get_by_role("dialog").count() == 0
+    page.mouse.wheel(0, 5000)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert dialog.get_attribute("aria-modal") is None
+    assert page.evaluate("() => document.activeElement.id") == "email"  # focus not stolen
+    assert page.evaluate("() => document.querySelector('main').inert") is False
+    page.locator("#email").fill("still typing")  # page stays usable
+    page.locator("#email").press("Escape")
+    assert page.get_by_role("dialog").count() == 1  # Escape elsewhere leaves it
+    page.get_by_role("button", name="Закрыть").click()
+    assert page.get_by_role("dialog").count() == 0
+
+
+def test_inline_replaces_the_no_js_form_without_layout_shift(site, page):
+    goto(page, site.url + "/page/inline", "inline")
+    region = page.get_by_role("region", name="Перезвоним вам")
+    region.wait_for()
+    assert page.get_by_role("dialog").count() == 0
+    assert page.evaluate(LAYOUT_SHIFT) == 0
+    # The server-rendered no-JS form is still in the light DOM, just not rendered.
+    assert page.locator("section.callback > form.phonecapture-form").count() == 1
+    region.get_by_label(PHONE, exact=True).press_sequentially("9123456789")
+    assert region.get_by_label(PHONE, exact=True).input_value() == "+7 (912) 345-67-89"
+
+
+def test_exit_intent_fires_when_the_pointer_leaves_through_the_top(site, page):
+    goto(page, site.url + "/page/exit", "exit")
+    page.mouse.move(600, 400)
+    page.wait_for_timeout(1100)  # arm delay 1 s
+    page.mouse.move(600, 200)
+    page.mouse.move(600, 5)
+    page.mouse.move(600, -10)
+    page.get_by_role("dialog").wait_for(timeout=3000)
+
+
+def test_exit_intent_is_not_armed_at_first(site, page):
+    goto(page, site.url + "/page/exit", "exit")
+    page.mouse.move(600, 300)
+    page.mouse.move(600, 5)
+    page.mouse.move(600, -10)
+    page.wait_for_timeout(200)
+    assert page.get_by_role("dialog").count() == 0
+
+
+def test_button_teaser_opens_the_form_with_focus_in_the_phone_field(site, page):
+    goto(page, site.url + "/page/button", "button")
+    teaser = page.get_by_role("button", name="Перезвоните мне")
+    teaser.click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert page.evaluate("() => document.activeElement.dataset.phonecapture") == "button"
+    assert dialog.get_by_label(PHONE, exact=True).evaluate("e => e.getRootNode().activeElement === e")
+
+
+def test_english_form(site, page):
+    goto(page, site.url + "/page/button_en?lang=en", "button_en")
+    page.get_by_role("button", name="Call me back").click()
+    dialog = page.get_by_role("dialog", name="We'll call you back")
+    field = dialog.get_by_label("Phone", exact=True)
+    field.press_sequentially("07400 123456")
+    assert field.input_value() == "+44 7400 123456"
+    assert dialog.get_by_role("combobox", name="Country").input_value() == "GB"
+
+
+def test_mobile_360(site, mobile_context):
+    page = mobile_context.new_page()
+    goto(page, site.url + "/page/button", "button")
+    page.get_by_role("button", name="Перезвоните мне").tap()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    box = dialog.bounding_box()
+    assert box["width"] <= 360 and box["x"] >= 0
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360  # no horizontal scroll
+    field = dialog.get_by_label(PHONE, exact=True)
+    assert field.get_attribute("inputmode") == "tel" and field.get_attribute("autocomplete") == "tel"

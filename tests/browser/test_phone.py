@@ -1,0 +1,100 @@
+"""The phone field: typing, caret, paste and autofill, country switching."""
+import pytest
+
+from tests.browser.helpers import goto
+
+PHONE = "Телефон"
+
+
+@pytest.fixture
+def field(site, page):
+    goto(page, site.url + "/page/button", "button")
+    page.get_by_role("button", name="Перезвоните мне").click()
+    return page.get_by_role("dialog").get_by_label(PHONE, exact=True)
+
+
+def caret(field):
+    return field.evaluate("e => e.selectionStart")
+
+
+@pytest.mark.parametrize("typed", ["89123456789", "9123456789", "+79123456789", "8 (912) 345-67-89"])
+def test_typing(field, typed):
+    field.press_sequentially(typed)
+    assert field.input_value() == "+7 (912) 345-67-89"
+
+
+def test_typing_8_800(field):
+    field.press_sequentially("88005553535")
+    assert field.input_value() == "+7 (800) 555-35-35"
+
+
+def test_backspace_over_formatting_deletes_a_digit(field):
+    field.press_sequentially("9123456")
+    assert field.input_value() == "+7 (912) 345-6"
+    field.press("Backspace")
+    field.press("Backspace")  # over "-": deletes 5
+    assert field.input_value() == "+7 (912) 34"
+    field.press_sequentially("5")
+    assert field.input_value() == "+7 (912) 345"
+
+
+def test_caret_stays_after_an_edited_digit(field):
+    field.press_sequentially("9123456789")
+    for _ in range(5):
+        field.press("ArrowLeft")  # before "6": "+7 (912) 345-|67-89" -> caret after "5"
+    pos = caret(field)
+    field.press("Backspace")
+    assert field.input_value() == "+7 (912) 346-78-9"
+    assert caret(field) == pos - 2  # after "4", the dash moved with the digits
+    field.press_sequentially("5")
+    assert field.input_value() == "+7 (912) 345-67-89"
+
+
+@pytest.mark.parametrize("pasted, shown, region", [
+    ("8 912 345-67-89", "+7 (912) 345-67-89", "RU"),
+    ("89123456789", "+7 (912) 345-67-89", "RU"),
+    ("+7 912 345 67 89", "+7 (912) 345-67-89", "RU"),
+    ("7912 345 67 89", "+7 (912) 345-67-89", "RU"),
+    ("810 49 30 1234567", "+49 30 1234567", "DE"),
+    ("0049 30 1234567", "+49 30 1234567", "DE"),
+    ("+49 30 1234567", "+49 30 1234567", "DE"),
+    ("+375 29 123-45-67", "+375 29 123-45-67", "BY"),
+    ("8 701 234 5678", "+7 (701) 234 5678", "KZ"),
+])
+def test_paste(page, field, pasted, shown, region):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("t => navigator.clipboard.writeText(t)", pasted)
+    field.focus()
+    page.keyboard.press("Control+V")
+    assert field.input_value() == shown
+    assert page.get_by_role("dialog").get_by_role("combobox", name="Страна").input_value() == region
+
+
+@pytest.mark.parametrize("autofilled", ["+79123456789", "89123456789", "8 (912) 345-67-89"])
+def test_autofill(field, autofilled):
+    # What Chrome autofill does: set the value, then fire input without an inputType.
+    field.evaluate("(e, v) => { e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})) }", autofilled)
+    assert field.input_value() == "+7 (912) 345-67-89"
+
+
+def test_fill_replaces(field):
+    field.fill("+49 30 1234567")
+    assert field.input_value() == "+49 30 1234567"
+
+
+def test_typing_an_international_prefix_switches_country(page, field):
+    field.press_sequentially("+375291234567")
+    assert field.input_value() == "+375 29 123-45-67"
+    assert page.get_by_role("dialog").get_by_role("combobox", name="Страна").input_value() == "BY"
+
+
+def test_choosing_a_country_keeps_the_digits(page, field):
+    page.get_by_role("dialog").get_by_role("combobox", name="Страна").select_option("DE")
+    field.press_sequentially("030 1234567")
+    assert field.input_value() == "+49 30 1234567"
+
+
+def test_field_attributes(field):
+    assert field.get_attribute("type") == "tel"
+    assert field.get_attribute("autocomplete") == "tel"
+    assert field.get_attribute("inputmode") == "tel"
