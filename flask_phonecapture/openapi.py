@@ -37,7 +37,8 @@ def document(prefix: str) -> dict:
         "paths": {
             "/forms/{form_id}": {"get": {
                 "summary": "Public configuration of one form, with a signed submit token",
-                "parameters": [{"name": "form_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [{"name": "form_id", "in": "path", "required": True, "schema": {"type": "string"},
+                                "example": "callback"}],
                 "responses": {"200": {"description": "Form config", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/FormConfig"}}}},
                     "404": _err("Unknown form"), "403": _err("Origin not allowed")}}},
@@ -76,8 +77,8 @@ def document(prefix: str) -> dict:
                 "type": "object", "required": ["form_id", "token", "phone"],
                 "additionalProperties": False,
                 "properties": {
-                    "form_id": {"type": "string"}, "token": {"type": "string"},
-                    "phone": {"type": "string", "maxLength": 40},
+                    "form_id": {"type": "string", "example": "callback"}, "token": {"type": "string"},
+                    "phone": {"type": "string", "maxLength": 40, "example": "8 912 345-67-89"},
                     "name": {"type": ["string", "null"], "maxLength": 100},
                     "country": {"type": ["string", "null"], "maxLength": 2},
                     "consents": {"type": "object", "additionalProperties": {"type": "boolean"}},
