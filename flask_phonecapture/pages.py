@@ -133,7 +133,8 @@ def verify_page(form_id: str, submission_id: str):
     if request.args.get("resent"):
         notice = _texts(spec)["resent"]
     return render_template("phonecapture/verify_page.html", spec=spec, form=form, t=_texts(spec),
-                           submission=submission, masked=masked(state, submission.contact),
+                           submission=submission,
+                           masked=masked(state, submission.contact).replace(" ", "\u00a0"),  # no wrap
                            notice=notice), status
 
 

@@ -52,7 +52,7 @@ def test_full_flow_without_javascript(make_app, capsys, run_jobs):
     run_jobs()
     (code,) = sent_codes(capsys)
     page = client.get(verify_url).get_data(as_text=True)
-    assert 'autocomplete="one-time-code"' in page and "+7 *** ***-**-89" in page
+    assert 'autocomplete="one-time-code"' in page and "+7\u00a0***\u00a0***-**-89" in page
     wrong = client.post(verify_url, data={"csrf_token": hidden(page, "csrf_token"),
                                           "code": f"{(int(code) + 1) % 10**6:06d}"})
     assert wrong.status_code == 422 and "4" in wrong.get_data(as_text=True)
