@@ -49,7 +49,8 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.browser.server", "--port", str(self.port), "--instance", str(tmp), *extra],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -84,6 +85,9 @@ class Server:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+        self.reader.join(5)
+        self.proc.stdout.close()
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +134,8 @@ def other_site(tmp_path_factory, site, second_port):
         [sys.executable, "-m", "tests.browser.server", "--port", str(second_port), "--instance",
          str(tmp_path_factory.mktemp("other")), "--embed-from", site.url],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    threading.Thread(target=s._read, daemon=True).start()
+    s.reader = threading.Thread(target=s._read, daemon=True)
+    s.reader.start()
     for _ in range(300):
         try:
             urllib.request.urlopen(s.url + "/privacy", timeout=1)

@@ -18,7 +18,7 @@ def test_popup_waits_for_its_delay_then_shows_a_modal(site, page):
 
 
 def test_slidein_after_scroll_does_not_block_or_take_focus(site, page):
-    goto(page, site.url + "/page/slidein", "slidein")
+    goto(page, site.url + "/page/slidein?long=40", "slidein")
     page.locator("#email").focus()
     assert page.get_by_role("dialog").count() == 0
     page.mouse.wheel(0, 5000)

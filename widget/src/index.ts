@@ -96,7 +96,7 @@ function start(f: Form) {
           const host = h("div", { "data-phonecapture-teaser": id });
           d.body.append(host);
           shadow(host, f.ctx!.nonce, cfg).append(h("div", { class: "w" }, h("button", {
-            class: "b t", type: "button", "aria-haspopup": "dialog", onclick: () => (f.ctx!.beacon(id, "open"), open(f, true)),
+            class: "b t", type: "button", "aria-haspopup": "dialog", onclick: () => open(f, true),
           }, lang(cfg).teaser || lang(cfg).submit)));
           f.ctx!.beacon(id, "impression");
         });

@@ -80,7 +80,8 @@ export function mount(cfg: FormConfig, ctx: Ctx, kind: Kind, host: HTMLElement, 
   const sr = shadow(host, ctx.nonce, cfg);
   const t0 = Date.now();
   const modal = kind == "o";
-  const before = document.activeElement as HTMLElement;
+  let before = document.activeElement as HTMLElement; // deep: a teaser's button sits in a shadow root
+  while (before?.shadowRoot?.activeElement) before = before.shadowRoot.activeElement as HTMLElement;
   const inert: HTMLElement[] = [];
   let done = false; // a number was submitted
   let opened = false;

@@ -1,0 +1,63 @@
+"""Strict CSP, a cross-origin embed, the JS API, several forms, page impact."""
+import re
+
+from tests.browser.helpers import LAYOUT_SHIFT, LCP, goto
+
+CSP_WATCH = """window.__csp = []; document.addEventListener('securitypolicyviolation',
+    e => __csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
+
+
+def test_strict_csp(site, page):
+    page.add_init_script(CSP_WATCH)
+    goto(page, site.url + "/page/inline,button?csp=1", "inline", "button")
+    csp = page.evaluate("() => performance.getEntriesByType('navigation').length")
+    assert csp == 1
+    region = page.get_by_role("region", name="Перезвоним вам")
+    region.wait_for()
+    # styled (constructed stylesheet allowed under style-src 'self'): the submit button is branded
+    bg = region.get_by_role("button", name="Перезвоните мне").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert bg == "rgb(11, 122, 90)"
+    page.get_by_role("button", name="Перезвоните мне").last.click()
+    page.get_by_role("dialog").wait_for()
+    assert page.evaluate("() => __csp") == []
+    assert page.errors == []
+
+
+def test_cross_origin_embed(site, other_site, page):
+    goto(page, other_site.url + "/page/button", "button")
+    assert page.url.startswith(other_site.url)
+    page.get_by_role("button", name="Перезвоните мне").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Телефон", exact=True).press_sequentially("9123450044")
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    since = len(site.lines)
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    dialog.get_by_label("Код из SMS").wait_for()
+    dialog.get_by_label("Код из SMS").fill(site.code(since))
+    dialog.get_by_role("button", name="Подтвердить").click()
+    dialog.get_by_text("Номер подтверждён").wait_for()
+
+
+def test_js_api(site, page):
+    goto(page, site.url + "/page/button,popup?cta=1", "button", "popup")
+    page.evaluate("() => { window.shown = []; PhoneCapture.on('show', e => { shown.push(e.detail.form); if (e.detail.form === 'button') e.preventDefault(); }) }")
+    assert page.evaluate("() => Object.keys(window).filter(k => /phone/i.test(k))") == ["PhoneCapture"]
+    page.evaluate("() => PhoneCapture.open('button')")
+    assert page.get_by_role("dialog").count() == 0  # cancelled
+    page.evaluate("() => PhoneCapture.open('popup')")
+    page.get_by_role("dialog").wait_for()
+    page.evaluate("() => PhoneCapture.close()")
+    assert page.get_by_role("dialog").count() == 0
+    page.get_by_role("link", name="Перезвонить мне").click()  # data-phonecapture-open
+    assert page.evaluate("() => shown") == ["button", "popup", "button"]
+
+
+def test_page_impact(site, page):
+    page.clock.install()
+    goto(page, site.url + "/page/inline,popup", "inline", "popup")
+    page.clock.fast_forward(61_000)
+    page.get_by_role("dialog").wait_for()
+    page.wait_for_timeout(400)
+    assert page.evaluate(LAYOUT_SHIFT) == 0
+    lcp = page.evaluate(LCP)
+    assert lcp["widget"] is False, lcp

@@ -1,0 +1,117 @@
+"""Consent errors, the SMS-code step (code read from the console provider), success."""
+import re
+
+from tests.browser.helpers import goto, widget_state
+
+PHONE = "Телефон"
+
+
+def open_form(site, page, form="button"):
+    goto(page, site.url + f"/page/{form}", form)
+    page.get_by_role("button", name="Перезвоните мне").click()
+    return page.get_by_role("dialog")
+
+
+def test_required_consent_error_is_on_its_checkbox_and_announced(site, page):
+    dialog = open_form(site, page)
+    dialog.get_by_label(PHONE, exact=True).press_sequentially("9123456700")
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    box = dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку"))
+    assert box.get_attribute("aria-invalid") == "true"
+    assert box.evaluate("e => e.getRootNode().activeElement === e")
+    error = dialog.get_by_text("Нужно ваше согласие")
+    assert error.get_attribute("aria-live") == "polite"
+    assert box.get_attribute("aria-describedby") == error.get_attribute("id")
+    assert not dialog.get_by_role("checkbox", name=re.compile("скидках")).is_checked()  # unticked
+
+
+def test_bad_phone_is_flagged_before_sending(site, page):
+    dialog = open_form(site, page)
+    dialog.get_by_label(PHONE, exact=True).press_sequentially("91234")
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    assert dialog.get_by_text("Проверьте номер").is_visible()
+    assert dialog.get_by_label(PHONE, exact=True).get_attribute("aria-invalid") == "true"
+
+
+def test_full_code_step(site, page):
+    events = []
+    page.expose_function("record", lambda e: events.append(e))
+    dialog = open_form(site, page)
+    page.evaluate("""() => ['submit', 'verified'].forEach(t => PhoneCapture.on(t, e => record(t + ':' + e.detail.form)))""")
+    dialog.get_by_label(PHONE, exact=True).press_sequentially("89123450011")
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    since = len(site.lines)
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    code_field = dialog.get_by_label("Код из SMS")
+    code_field.wait_for()
+    assert code_field.get_attribute("autocomplete") == "one-time-code"
+    assert code_field.get_attribute("inputmode") == "numeric"
+    assert code_field.evaluate("e => e.getRootNode().activeElement === e")
+    assert dialog.get_by_text("+7 (912) 345-00-11").is_visible()
+    code = site.code(since)
+    # a wrong code first: attempts left are shown
+    wrong = "000000" if code != "000000" else "111111"
+    code_field.fill(wrong)
+    dialog.get_by_role("button", name="Подтвердить").click()
+    dialog.get_by_text(re.compile(r"осталось попыток: \d")).wait_for()
+    assert code_field.get_attribute("aria-invalid") == "true"
+    code_field.fill(code)
+    dialog.get_by_role("button", name="Подтвердить").click()
+    dialog.get_by_text("Номер подтверждён").wait_for()
+    assert events == ["submit:button", "verified:button"]
+    st = widget_state(page)
+    assert st["f"]["button"]["s"] > 0  # frequency: submitted
+    assert "89123450011" not in " ".join(site.lines) and "9123450011" not in " ".join(site.lines)
+
+
+def test_resend_countdown_and_wrong_number(site, page):
+    dialog = open_form(site, page)
+    dialog.get_by_label(PHONE, exact=True).press_sequentially("9123450022")
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    resend = dialog.get_by_role("button", name=re.compile("Отправить код ещё раз"))
+    resend.wait_for()
+    assert resend.is_disabled()
+    assert re.search(r"\(\d\)", resend.inner_text())  # countdown from resend_after_s (3 s here)
+    since = len(site.lines)
+    page.wait_for_function("""() => !document.querySelector('[data-phonecapture-teaser]') ||
+        [...document.querySelectorAll('[data-phonecapture]')].some(h => { const b = h.shadowRoot.querySelector('.l'); return b && !b.disabled })""",
+                           timeout=8000)
+    resend.click()
+    assert site.code(since)
+    dialog.get_by_role("button", name="Неверный номер?").click()
+    field = dialog.get_by_label(PHONE, exact=True)
+    assert field.input_value() == "+7 (912) 345-00-22"  # kept for editing
+    assert field.evaluate("e => e.getRootNode().activeElement === e")
+
+
+def test_source_capture_and_first_touch(site, page):
+    goto(page, site.url + "/page/button?utm_source=google&utm_campaign=spring&gclid=abc", "button")
+    goto(page, site.url + "/page/button", "button")  # a later page without tags
+    sent = []
+    page.on("request", lambda r: r.method == "POST" and r.url.endswith("/submissions") and sent.append(r.post_data_json))
+    page.get_by_role("button", name="Перезвоните мне").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label(PHONE, exact=True).press_sequentially("9123450033")
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    dialog.get_by_label("Код из SMS").wait_for()
+    body = sent[0]
+    assert body["phone"] == "+79123450033" and body["country"] == "RU" and body["hp"] == ""
+    assert body["consents"] == {"service_sms": True, "marketing_sms": False}
+    assert body["elapsed_ms"] >= 300
+    src = body["source"]
+    assert src["utm_source"] == "google" and src["utm_campaign"] == "spring" and src["gclid"] == "abc"
+    assert src["page_url"].endswith("/page/button")
+    assert src["first_touch"]["utm_source"] == "google"
+    assert "utm_source=google" in src["first_touch"]["page_url"]
+
+
+def test_beacons(site, page):
+    beacons = []
+    page.on("request", lambda r: r.url.endswith("/events") and beacons.append(r.post_data_json["event"]))
+    dialog = open_form(site, page)
+    dialog.get_by_label(PHONE, exact=True).focus()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(200)
+    assert beacons == ["impression", "open", "impression", "close"]
