@@ -31,11 +31,11 @@ export const returning = (st: State): boolean => st.v! < st.s!.i;
 
 /** Days since the form was submitted is under the limit (default 365). */
 export const submittedRecently = (st: State, id: string, fq: Frequency, now: number): boolean =>
-  now - (st.f?.[id]?.s || 0) < (fq.after_submit_days ?? 365) * DAY;
+  now - (st.f?.[id]?.s ?? -Infinity) < (fq.after_submit_days ?? 365) * DAY;
 
 /** May this form interrupt now? */
 export function allowed(st: State, id: string, fq: Frequency, now: number): boolean {
-  const c = st.f?.[id]?.c || 0;
+  const c = st.f?.[id]?.c ?? -Infinity;
   return !submittedRecently(st, id, fq, now) && now - c >= (fq.after_close_days ?? 7) * DAY && !(fq.once_per_session && st.s!.f.includes(id));
 }
 
