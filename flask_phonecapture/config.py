@@ -59,6 +59,100 @@ DEFAULTS: dict[str, Any] = {
     "PHONECAPTURE_ALLOWED_ORIGINS": [],
     #: Trust X-Forwarded-For for the client IP (set behind a proxy you control).
     "PHONECAPTURE_TRUST_PROXY": False,
+
+    # -- messaging: providers (docs/messaging.md) ---------------------------------
+    #: Public base URL of this site ("https://shop.example"), used for provider callback URLs
+    #: (Twilio signs the public URL) and the unsubscribe links in SMS. Unset: no callbacks;
+    #: links use the current request's host.
+    "PHONECAPTURE_PUBLIC_URL": None,
+    #: Seconds an SMS provider call may take (connecting waits at most 5).
+    "PHONECAPTURE_SMS_TIMEOUT": 10,
+    #: Twilio Account SID (HTTP Basic user).
+    "PHONECAPTURE_TWILIO_ACCOUNT_SID": None,
+    #: Twilio Auth Token (HTTP Basic password; also checks X-Twilio-Signature). A list is
+    #: accepted for callbacks during token rotation.
+    "PHONECAPTURE_TWILIO_AUTH_TOKEN": None,
+    #: Twilio sender number (E.164) or alphanumeric sender.
+    "PHONECAPTURE_TWILIO_FROM": None,
+    #: Twilio Messaging Service SID; wins over PHONECAPTURE_TWILIO_FROM when both are set.
+    "PHONECAPTURE_TWILIO_MESSAGING_SERVICE_SID": None,
+    #: Twilio API base URL (tests and proxies point it elsewhere).
+    "PHONECAPTURE_TWILIO_API_BASE": "https://api.twilio.com",
+    #: SMS.ru api_id (also the key of its callback hash).
+    "PHONECAPTURE_SMSRU_API_ID": None,
+    #: SMS.ru approved sender name; unset: the account default.
+    "PHONECAPTURE_SMSRU_FROM": None,
+    #: SMS.ru test mode (nothing is sent, nothing is charged).
+    "PHONECAPTURE_SMSRU_TEST": False,
+    #: SMS.ru API base URL.
+    "PHONECAPTURE_SMSRU_API_BASE": "https://sms.ru",
+    #: SMS Aero account e-mail (HTTP Basic user).
+    "PHONECAPTURE_SMSAERO_EMAIL": None,
+    #: SMS Aero API key (HTTP Basic password).
+    "PHONECAPTURE_SMSAERO_API_KEY": None,
+    #: SMS Aero sender name.
+    "PHONECAPTURE_SMSAERO_SIGN": "SMS Aero",
+    #: Secret that signs the callback URL handed to SMS Aero (it cannot sign callbacks itself).
+    "PHONECAPTURE_SMSAERO_CALLBACK_SECRET": None,
+    #: SMS Aero API base URL.
+    "PHONECAPTURE_SMSAERO_API_BASE": "https://gate.smsaero.ru",
+    #: Generic JSON gateway: base URL (required for the http provider).
+    "PHONECAPTURE_HTTP_API_BASE": None,
+    #: Generic gateway: path of the send request.
+    "PHONECAPTURE_HTTP_SEND_PATH": "/messages",
+    #: Generic gateway: status lookup path with {id}; unset: no lookup.
+    "PHONECAPTURE_HTTP_STATUS_PATH": None,
+    #: Generic gateway: name of the auth header.
+    "PHONECAPTURE_HTTP_AUTH_HEADER": "Authorization",
+    #: Generic gateway: value of the auth header ("Bearer ...").
+    "PHONECAPTURE_HTTP_AUTH_VALUE": None,
+    #: Generic gateway: JSON body template (dict or JSON text) with {to}, {to_digits}, {body},
+    #: {idempotency_key}, {status_callback}; unset: the default in docs/messaging.md.
+    "PHONECAPTURE_HTTP_BODY_TEMPLATE": None,
+    #: Generic gateway: field of the answer holding the message id.
+    "PHONECAPTURE_HTTP_ID_FIELD": "id",
+    #: Generic gateway: field of the answer holding the status.
+    "PHONECAPTURE_HTTP_STATUS_FIELD": "status",
+    #: Generic gateway: HMAC secret of X-PhoneCapture-Signature on callbacks (a list rotates).
+    "PHONECAPTURE_HTTP_CALLBACK_SECRET": None,
+
+    # -- messaging: outbox, templates, sequences, quiet hours -----------------------
+    #: Retry delays (seconds) for retryable provider errors; after the last one the message fails.
+    "PHONECAPTURE_SMS_BACKOFF": [10, 60, 300, 1800],
+    #: Seconds sending pauses after the provider says the account is out of credit.
+    "PHONECAPTURE_SMS_PAUSE_S": 900,
+    #: Seconds a row may stay in "sending" before the sweeper marks it "unknown".
+    "PHONECAPTURE_SMS_SENDING_TIMEOUT_S": 600,
+    #: Seconds between two runs of the scheduled sweep job (RQ scheduler); 0 turns it off.
+    "PHONECAPTURE_SWEEP_INTERVAL_S": 60,
+    #: SMS templates overriding the built-in ones: {name: {locale: jinja text}}. Names used by
+    #: the extension: otp, confirmation, followup, marketing, reminder, help, stop_confirm.
+    "PHONECAPTURE_SMS_TEMPLATES": {},
+    #: Most segments a rendered template may take; a longer template stops the app at start-up.
+    "PHONECAPTURE_SMS_MAX_SEGMENTS": 3,
+    #: Put the unsubscribe link in the first SMS to a contact (the code), as well as in every
+    #: marketing message.
+    "PHONECAPTURE_SMS_LINK_IN_FIRST": True,
+    #: Sequences: {name: {trigger: "verified"|"manual", steps: [...], quiet_hours, timezone,
+    #: forms}}; see docs/messaging.md.
+    "PHONECAPTURE_SEQUENCES": {},
+    #: Local-time window for follow-up and marketing SMS (per sequence: "quiet_hours").
+    "PHONECAPTURE_QUIET_HOURS": "09:00-21:00",
+    #: Consent purposes that STOP, the unsubscribe link and a provider opt-out withdraw.
+    "PHONECAPTURE_UNSUBSCRIBE_PURPOSES": ["marketing_sms"],
+
+    # -- messaging: anti-pumping (SMS toll fraud) ----------------------------------
+    #: Code-send velocity limits, "count/seconds;count/seconds" per key: number, ip (the /24
+    #: or /48 prefix), prefix (number without its last 4 digits), country.
+    "PHONECAPTURE_PUMP_LIMITS": {"number": "1/60;5/600", "ip": "10/600;50/86400",
+                                 "prefix": "10/600;50/86400", "country": "300/3600"},
+    #: SMS allowed per UTC day (codes and all other messages); 0 = no budget. Reaching it trips
+    #: the breaker: code sends stop until midnight UTC and an alert is raised.
+    "PHONECAPTURE_DAILY_SMS_BUDGET": 0,
+    #: Prefix health: a prefix with at least min_sent codes in window_s whose verified/sent
+    #: ratio is below min_ratio is blocked for block_s.
+    "PHONECAPTURE_PREFIX_HEALTH": {"min_sent": 20, "min_ratio": 0.1, "window_s": 86400,
+                                   "block_s": 86400},
 }
 
 

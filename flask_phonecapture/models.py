@@ -161,6 +161,11 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(255))
+    # messaging: which sequence step made the row, the consent purpose it needs, its language
+    sequence: Mapped[str | None] = mapped_column(String(64))
+    step: Mapped[int | None] = mapped_column(Integer)
+    purpose: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="")
 
     contact: Mapped[Contact] = relationship()
     submission: Mapped["Submission | None"] = relationship()
@@ -207,3 +212,41 @@ class AuditRecord(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# -- messaging -----------------------------------------------------------------
+class Receipt(Base):
+    """A delivery receipt whose message was not known yet (it raced the send answer)."""
+
+    __tablename__ = "phonecapture_receipt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_id: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class KeywordEvent(Base):
+    """An inbound STOP / START / HELP, by blind index (the number itself is never stored)."""
+
+    __tablename__ = "phonecapture_keyword_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    blind_index: Mapped[str] = mapped_column(String(64), index=True)
+    keyword: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Switch(Base):
+    """A named breaker (sending paused, budget tripped, prefix blocked) that holds until ``until``."""
+
+    __tablename__ = "phonecapture_switch"
+
+    name: Mapped[str] = mapped_column(String(96), primary_key=True)
+    until: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -20,7 +20,7 @@ def test_upgrade_creates_prefixed_tables_and_its_own_version_table(make_app):
     assert "alembic_version" not in names
     assert {t for t in names if not t.startswith("phonecapture_")} == set()
     with app.app_context():
-        assert migrate.current() == "0001"
+        assert migrate.current() == "0002"
 
 
 def test_host_apps_own_alembic_table_is_left_alone(make_app):
@@ -54,5 +54,5 @@ def test_cli_db_upgrade(make_app):
     app, _ = make_app(migrate=False)
     result = app.test_cli_runner().invoke(args=["phonecapture", "db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "revision 0001" in result.output
+    assert "revision 0002" in result.output
     assert "phonecapture_contact" in table_names(app)
