@@ -8,7 +8,7 @@ export interface Out {
   x: number; y: number; // where the pointer left (clientX/Y)
   w: number; h: number; // document client width/height (without scrollbars)
   to: boolean; // moved onto another element, not out of the page
-  tag: string; // tags of the event target and of the focused element
+  tag: string; // tag of the event target
   lastY: number; // previous pointer y
   top: number; // top of the focused text field (Infinity if none)
 }
@@ -52,7 +52,7 @@ export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): void 
       const de = d.documentElement;
       const out = {
         x: e.clientX, y: e.clientY, w: de.clientWidth, h: de.clientHeight, to: !!e.relatedTarget,
-        tag: (e.target as Element).tagName + a.tagName, lastY,
+        tag: (e.target as Element).tagName || "", lastY,
         top: /INPUT|TEXTAREA/.test(a.tagName) ? a.getBoundingClientRect().top : 1e9,
       };
       if (leftTop(out, o.sensitivity_px ?? 20)) go();
