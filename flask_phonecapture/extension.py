@@ -130,6 +130,9 @@ class PhoneCapture:
         app.register_blueprint(public_bp, url_prefix=prefix)
         app.register_blueprint(api_bp, url_prefix=prefix + "/api/v1")
         app.register_blueprint(pages_bp, url_prefix=prefix)
+        from .messaging import setup as setup_messaging
+
+        setup_messaging(app, state, prefix)  # templates, sequences, /hooks/..., /u/<token>
         state.limiter = make_limiter(app)
 
         # 404/405 raised by routing never reach blueprint handlers: answer JSON for API paths.
@@ -151,6 +154,14 @@ class PhoneCapture:
     # -- host-app helpers -------------------------------------------------
     def form(self, form_id: str) -> FormSpec:
         return get_state().forms[form_id]
+
+    def schedule(self, contact, sequence: str, at) -> list[str]:
+        """Start ``sequence`` (a ``PHONECAPTURE_SEQUENCES`` entry) for ``contact`` (a Contact or
+        its id) around ``at`` (an aware or UTC datetime), e.g. a reminder a day before a visit.
+        Steps without their consent are skipped. Commits; returns the outbox message ids."""
+        from .messaging.sequences import schedule
+
+        return schedule(get_state(), getattr(contact, "id", contact), sequence, at)
 
 
 def _extra_known_keys() -> set[str]:

@@ -16,7 +16,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer
 from sqlalchemy import func, insert, select
 
-from . import consent, contacts
+from . import consent, contacts, messaging
 from .crypto import same
 from .forms import FormSpec
 from .messaging import outbox
@@ -179,6 +179,7 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
             waited = (utcnow() - recent.last_sent_at).total_seconds()
             return SubmitResult(recent.id, max(1, math.ceil(cooldown - waited)), created=False)
         _check_hourly_cap(state, contact_id)
+    messaging.check_code_send(state, e164=phone.e164, region=phone.region, ip_prefix=meta.ip_prefix)
 
     now = utcnow()
     submission_id = new_id()
@@ -258,7 +259,9 @@ def verify_code(state, submission_id: str, code: str) -> Submission:
     if submission.contact.verified_at is None:
         submission.contact.verified_at = now
     consent.confirm(state, submission.id)
+    follow_ups = messaging.on_verified(state, submission)  # sequence steps, same transaction
     session.commit()
+    messaging.after_verified(state, submission, follow_ups)
     phone_verified.send(current_app._get_current_object(), submission=submission,
                         contact=submission.contact)
     return submission
@@ -279,6 +282,7 @@ def resend_code(state, spec_lookup, submission_id: str, meta: RequestMeta) -> in
         raise LeadError(429, "resend_too_soon", f"You can ask for a new code in {wait} s.",
                         retry_after=wait)
     _check_hourly_cap(state, submission.contact_id)
+    messaging.check_code_send(state, contact_id=submission.contact_id, ip_prefix=meta.ip_prefix)
     spec = spec_lookup(submission.form_id)
     if spec is None:
         raise LeadError(410, "form_gone", "This form is no longer available.")

@@ -50,6 +50,11 @@ class SmsProvider:
     """Subclass and implement :meth:`send`. ``name`` selects it in ``PHONECAPTURE_SMS_PROVIDER``."""
 
     name = "base"
+    #: True when the provider de-duplicates on ``idempotency_key``: after an ambiguous
+    #: failure (timeout, lost answer) the message may then be sent again safely.
+    idempotent = False
+    #: True when a status callback URL can be given per message (Twilio, SMS Aero, http)
+    per_message_callback = True
 
     def __init__(self, config: Mapping[str, Any]):
         self.config = config

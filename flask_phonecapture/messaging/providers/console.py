@@ -14,6 +14,7 @@ from .base import SendResult, SmsProvider
 
 class ConsoleProvider(SmsProvider):
     name = "console"
+    per_message_callback = False
 
     def send(self, to_e164, body, *, idempotency_key, status_callback=None):
         one_line = " | ".join(part for part in body.splitlines() if part.strip())

@@ -124,6 +124,10 @@ class HttpProvider(SmsProvider):
         self.status_path = config.get("PHONECAPTURE_HTTP_STATUS_PATH") or None
         self.template = parse_template(config.get("PHONECAPTURE_HTTP_BODY_TEMPLATE")
                                        or DEFAULT_BODY_TEMPLATE)
+        seen: set[str] = set()
+        _walk_strings(self.template, lambda s: seen.update(_PLACEHOLDER.findall(s)))
+        # the gateway gets our key, and (by contract) de-duplicates on it
+        self.idempotent = "idempotency_key" in seen
         self.id_field = config.get("PHONECAPTURE_HTTP_ID_FIELD") or "id"
         self.status_field = config.get("PHONECAPTURE_HTTP_STATUS_FIELD") or "status"
         self.timeout = t.timeout_from(config)

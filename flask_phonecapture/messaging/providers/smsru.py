@@ -45,6 +45,7 @@ def normalize_status(code) -> str | None:
 
 class SmsRuProvider(SmsProvider):
     name = "smsru"
+    per_message_callback = False  # one callback URL, set in the SMS.ru cabinet
 
     def __init__(self, config):
         super().__init__(config)
