@@ -63,7 +63,17 @@ def worker(burst, fork, no_scheduler):
     state = get_state()
     state.db.engine.dispose(close=False)  # no pooled connection crosses into this process's jobs
     connection = Redis.from_url(url)
+    try:  # an evicting Redis can silently drop queued jobs (the outbox row survives, but late)
+        policy = connection.config_get("maxmemory-policy").get("maxmemory-policy")
+    except Exception:  # noqa: BLE001 - managed Redis may forbid CONFIG
+        policy = None
+    if policy not in (None, "noeviction"):
+        click.echo(f"warning: Redis maxmemory-policy is {policy}; use noeviction for the job queue",
+                   err=True)
     queue = Queue(current_app.config["PHONECAPTURE_QUEUE_NAME"], connection=connection)
+    from .messaging.jobs import on_worker_start
+
+    on_worker_start(state)  # time-zone data loaded once (before any fork), sweep scheduled
     cls = Worker if fork else SimpleWorker
     w = cls([queue], connection=connection)
     w.work(burst=burst, with_scheduler=not no_scheduler, logging_level="WARNING")

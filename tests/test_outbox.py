@@ -99,3 +99,19 @@ def test_real_rq_worker_process_sends_the_code(make_app, queue_name, capsys, tmp
     assert result.returncode == 0, result.stderr
     assert "[phonecapture sms] +7 *** ***-**-89" in result.stdout
     assert only_message(app).status == "delivered"
+
+
+def test_plain_rq_worker_runs_the_jobs_too(make_app, queue_name, tmp_path):
+    """Jobs are importable by dotted path: `rq worker <queue>` with FLASK_APP set sends the code."""
+    require_services()
+    app, _ = make_app()
+    assert submit(app.test_client()).status_code == 201
+    env = dict(os.environ, FLASK_APP="tests.worker_app:create_app",
+               PHONECAPTURE_WORKER_TEST_DB=app.config["SQLALCHEMY_DATABASE_URI"],
+               PHONECAPTURE_WORKER_TEST_QUEUE=queue_name, PHONECAPTURE_WORKER_TEST_INSTANCE=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS_URL, "-w", "rq.SimpleWorker",
+         queue_name], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "[phonecapture sms] +7 *** ***-**-89" in result.stdout
+    assert only_message(app).status == "delivered"
