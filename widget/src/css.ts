@@ -18,6 +18,7 @@ label{display:block;font-weight:600;margin-bottom:4px}
 .q{width:100%;min-height:44px;padding:9px 12px;border:1px solid #6e7781;border-radius:6px;background:#fff}
 select{flex:0 0 40%}
 :focus-visible{outline:3px solid var(--B);outline-offset:1px}
+.d:focus{outline:0}
 .c{display:flex;gap:8px;font-size:13px;font-weight:400}
 .c input{flex:none;width:18px;height:18px;accent-color:var(--B)}
 a,.l{color:var(--B)}
