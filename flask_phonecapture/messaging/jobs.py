@@ -300,3 +300,12 @@ def _back_to_pending(session, message, error: str, *, not_before=None, undo_atte
     session.execute(update(Message).where(Message.id == message.id, Message.status == "sending")
                     .values(**values))
     session.commit()
+
+
+def on_worker_start(state) -> None:
+    """``flask phonecapture worker`` calls this once: load phonenumbers' time-zone data now (not
+    on the first send, and before RQ forks), and book the periodic sweep."""
+    from . import quiet_hours
+
+    quiet_hours.preload()
+    schedule_next_sweep(state)
