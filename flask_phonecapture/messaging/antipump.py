@@ -132,10 +132,12 @@ def check_code_send(state, *, e164: str, region: str, ip_prefix: str | None) -> 
             raise refuse(state, 403, "prefix_blocked",
                          "Codes can't be sent to numbers like this one right now.")
 
-    keep = max([s for _, _, s in rules] + [int(health.get("window_s", 0)) if health else 0, 60])
-    counters.add(state, [(k, keep) for k, _ in windows] +
-                 ([(key("sent", ids["prefix"]), int(health.get("window_s", 86400)))]
-                  if health else []), now)
+    keep: dict[str, int] = {}  # one event per key, kept for its longest window
+    for k, seconds in windows:
+        keep[k] = max(keep.get(k, 0), int(seconds))
+    if health:
+        keep[key("sent", ids["prefix"])] = int(health.get("window_s", 86400))
+    counters.add(state, list(keep.items()), now)
     _count_budget(state, budget)
 
 

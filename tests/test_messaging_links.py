@@ -1,0 +1,97 @@
+"""Unsubscribe links: signed, unforgeable, prefetch-safe, in the visitor's language."""
+from __future__ import annotations
+
+import string
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from flask_phonecapture.extension import get_state
+from flask_phonecapture.messaging.links import make_token, read_token
+from flask_phonecapture.models import Consent, Suppression, utcnow
+from tests.messaging_helpers import add_due, messages, record_queue, verified_contact
+
+
+@pytest.fixture
+def link_app(make_app):
+    app, _ = make_app(PHONECAPTURE_PUBLIC_URL="https://shop.example")
+    record_queue(app)
+    return app
+
+
+def token_for(app, contact_id):
+    with app.app_context():
+        return make_token(get_state(), contact_id)
+
+
+def marketing_withdrawn(app) -> bool:
+    with app.app_context():
+        row = get_state().db.session.execute(
+            select(Consent).where(Consent.purpose == "marketing_sms")).scalar_one()
+        return row.withdrawn_at is not None
+
+
+def test_get_only_shows_a_confirmation_page_in_russian(link_app):
+    contact_id, _ = verified_contact(link_app)
+    client = link_app.test_client()
+    for _ in range(3):  # a mail scanner, a link preview and the visitor
+        response = client.get(f"/phonecapture/u/{token_for(link_app, contact_id)}")
+        assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'lang="ru"' in page and "Отписаться" in page and "+7 *** ***-**-89" in page
+    assert "9123456789" not in page and response.headers["Cache-Control"] == "no-store"
+    assert client.head(f"/phonecapture/u/{token_for(link_app, contact_id)}").status_code == 200
+    assert not marketing_withdrawn(link_app)
+
+
+def test_post_withdraws_marketing_suppresses_and_cancels_pending(link_app):
+    contact_id, _ = verified_contact(link_app)
+    promo = add_due(link_app, contact_id, kind="marketing", purpose="marketing_sms",
+                    not_before=utcnow() + timedelta(days=2))
+    client = link_app.test_client()
+    response = client.post(f"/phonecapture/u/{token_for(link_app, contact_id)}")
+    assert response.status_code == 200 and "Вы отписаны" in response.get_data(as_text=True)
+    assert marketing_withdrawn(link_app)
+    assert next(m for m in messages(link_app) if m.id == promo).status == "cancelled"
+    with link_app.app_context():
+        assert get_state().db.session.execute(select(Suppression.reason)).scalar() == "optout_link"
+    again = client.post(f"/phonecapture/u/{token_for(link_app, contact_id)}")
+    assert "уже отписаны" in again.get_data(as_text=True)
+
+
+def test_english_contact_gets_the_english_page(link_app):
+    contact_id, _ = verified_contact(link_app, phone="+1 212 555 0123", form_id="world",
+                                     consents={"service_sms": True})
+    page = link_app.test_client().get(f"/phonecapture/u/{token_for(link_app, contact_id)}")
+    assert 'lang="en"' in page.get_data(as_text=True) and "Unsubscribe" in page.get_data(as_text=True)
+
+
+def test_every_one_character_change_is_404(link_app):
+    contact_id, _ = verified_contact(link_app)
+    token = token_for(link_app, contact_id)
+    client = link_app.test_client()
+    alphabet = string.ascii_letters + string.digits + "-_"
+    for i in range(len(token)):
+        for replacement in {alphabet[(alphabet.index(token[i]) + k) % len(alphabet)] for k in (1, 2, 31)}:
+            forged = token[:i] + replacement + token[i + 1:]
+            assert client.get(f"/phonecapture/u/{forged}").status_code == 404, (i, replacement)
+    assert client.post(f"/phonecapture/u/{token[:-1]}").status_code == 404
+    assert client.post(f"/phonecapture/u/{token}A").status_code == 404
+    assert not marketing_withdrawn(link_app)
+
+
+def test_tokens_are_bound_to_the_apps_keys(make_app, link_app):
+    contact_id, _ = verified_contact(link_app)
+    other, _ = make_app(PHONECAPTURE_INDEX_KEY="C" * 43, migrate=False)
+    with other.app_context():
+        forged = make_token(get_state(), contact_id)
+    with link_app.app_context():
+        assert read_token(get_state(), forged) is None
+        assert read_token(get_state(), token_for(link_app, contact_id)) == contact_id
+
+
+def test_the_token_reveals_no_number_and_is_short(link_app):
+    contact_id, _ = verified_contact(link_app)
+    token = token_for(link_app, contact_id)
+    assert len(token) == 32 and "912" not in token
