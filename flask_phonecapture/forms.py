@@ -27,7 +27,8 @@ class _Strict(BaseModel):
 
 
 class Texts(_Strict):
-    """Every text the visitor reads can be set per form; unset ones use built-in ru/en texts."""
+    """Every text the visitor reads can be set per form; unset ones use the built-in ru/en
+    texts of ``texts.UI``. ``{phone}``, ``{masked}``, ``{n}`` and ``{s}`` are filled in."""
 
     title: str | None = None
     offer: str | None = None
@@ -45,6 +46,24 @@ class Texts(_Strict):
     success_text: str | None = None
     teaser: str | None = None
     close: str | None = None
+    optional: str | None = None
+    country: str | None = None
+    policy: str | None = None
+    code_sent: str | None = None
+    error_required: str | None = None
+    error_phone: str | None = None
+    error_consent: str | None = None
+    error_code: str | None = None
+    error_gone: str | None = None
+    error_rate: str | None = None
+    error_network: str | None = None
+    # no-JS pages only
+    code_hint: str | None = None
+    back: str | None = None
+    hp_label: str | None = None
+    errors_title: str | None = None
+    resent: str | None = None
+    csrf: str | None = None
 
 
 class ConsentPurpose(_Strict):

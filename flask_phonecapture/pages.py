@@ -10,37 +10,11 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 from . import leads
 from .extension import get_state
 from .netutil import client_ip, ip_prefix
+from .texts import UI, resolved  # noqa: F401  (UI: the built-in texts, re-exported)
 from .webforms import ResendForm, VerifyForm, submission_form
 
 pages_bp = Blueprint("phonecapture_pages", __name__, template_folder="templates",
                      static_folder="static/phonecapture", static_url_path="/static")
-
-UI = {
-    "ru": {
-        "title": "Оставьте номер телефона", "phone_label": "Телефон", "name_label": "Имя",
-        "submit": "Отправить", "policy": "Политика конфиденциальности",
-        "code_title": "Введите код из SMS", "code_label": "Код из SMS",
-        "code_hint": "Мы отправили SMS с 6-значным кодом на {masked}.",
-        "verify": "Подтвердить", "resend": "Отправить код ещё раз", "wrong_number": "Изменить номер",
-        "success_title": "Номер подтверждён", "success_text": "Спасибо! Мы скоро свяжемся с вами.",
-        "back": "Вернуться на страницу", "hp_label": "Не заполняйте это поле",
-        "errors_title": "Проверьте форму", "resent": "Новый код отправлен.",
-        "optional": "необязательно",
-        "csrf": "Форма устарела (CSRF). Отправьте её ещё раз.",
-    },
-    "en": {
-        "title": "Leave your phone number", "phone_label": "Phone", "name_label": "Name",
-        "submit": "Send", "policy": "Privacy policy",
-        "code_title": "Enter the code from the SMS", "code_label": "SMS code",
-        "code_hint": "We sent a 6-digit code to {masked}.",
-        "verify": "Confirm", "resend": "Send the code again", "wrong_number": "Change the number",
-        "success_title": "Number confirmed", "success_text": "Thank you! We'll be in touch soon.",
-        "back": "Back to the page", "hp_label": "Leave this field empty",
-        "errors_title": "Please check the form", "resent": "A new code has been sent.",
-        "optional": "optional",
-        "csrf": "The form has expired (CSRF). Please send it again.",
-    },
-}
 
 
 def _spec_or_404(form_id: str):
@@ -51,9 +25,7 @@ def _spec_or_404(form_id: str):
 
 
 def _texts(spec) -> dict:
-    texts = dict(UI[spec.effective_locale])
-    texts.update(spec.texts.model_dump(exclude_none=True))
-    return texts
+    return resolved(spec)
 
 
 def _context(spec, form, **extra):

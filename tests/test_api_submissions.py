@@ -15,9 +15,10 @@ def test_form_config_has_everything_the_widget_needs(client):
     body = client.get("/phonecapture/api/v1/forms/callback").json
     assert body["mode"] == "inline" and body["default_region"] == "RU"
     assert [c["purpose"] for c in body["consents"]] == ["service_sms", "marketing_sms"]
-    assert all(len(c["text_version"]) == 64 for c in body["consents"])
+    assert all("text_version" not in c for c in body["consents"])  # the server records it itself
     assert body["token"] and body["countries"]
     assert body["texts"]["title"] == "Перезвоните мне"
+    assert body["texts"]["submit"] == "Перезвоните мне" and body["texts"]["error_phone"] == "Проверьте номер"
 
 
 def test_unknown_form_is_404_json(client):

@@ -110,6 +110,8 @@ def create_app(instance: str, origins: list[str] | None = None, embed_from: str 
         PHONECAPTURE_RATELIMIT_SUBMIT="1000/minute",
         PHONECAPTURE_RATELIMIT_VERIFY="1000/minute",
         PHONECAPTURE_ALLOWED_ORIGINS=origins or [],
+        # Many code sends from one address and number in a few seconds: lift anti-pumping.
+        PHONECAPTURE_PUMP_LIMITS={k: "1000/60" for k in ("number", "ip", "prefix", "country")},
     )
     db = SQLAlchemy(app)
     PhoneCapture(app, db=db)

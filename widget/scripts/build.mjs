@@ -16,8 +16,11 @@ await build({
   format: "iife",
   target: ["es2022", "chrome90", "firefox90", "safari15"],
   legalComments: "none",
+  // Internal property names end in "_" and are shortened; config keys, DOM and the public API
+  // (PhoneCapture.open/close/on/off) never do.
+  mangleProps: /_$/,
   charset: "utf8",
-  banner: { js: `/*! phonecapture widget ${pkg.version} | MIT */` },
+  banner: { js: `/*! phonecapture ${pkg.version} MIT */` },
   logLevel: "warning",
 });
 

@@ -2,6 +2,7 @@
  * Exit intent. The decisions are pure functions (unit-tested); `watchExit` wires them to
  * the page and removes every listener once it fires.
  */
+import { on } from "./dom";
 import type { ExitOpts } from "./types";
 
 export interface Out {
@@ -33,20 +34,16 @@ export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): void 
   let lastY = 1e9;
   let hidden = false;
   let samples: number[][] = [];
-  const on = (t: EventTarget, n: string, f: (e: any) => any) => {
-    t.addEventListener(n, f);
-    offs.push(() => t.removeEventListener(n, f));
-  };
   const go = () => Date.now() - t0 >= (o.arm_delay_s ?? 3) * 1e3 && (offs.forEach((f) => f()), fire());
   if (mobile) {
     on(window, "scroll", () => {
       const now = Date.now();
       samples = samples.filter(([t]) => now - t < 1e3).concat([[now, scrollY]]);
       if (fastUp(samples, o.mobile_scroll_up_px ?? 120)) go();
-    });
-    if (o.mobile_visibility ?? true) on(d, "visibilitychange", () => (d.hidden ? (hidden = true) : hidden && go()));
+    }, offs);
+    if (o.mobile_visibility ?? true) on(d, "visibilitychange", () => (d.hidden ? (hidden = true) : hidden && go()), offs);
   } else {
-    on(d, "mousemove", (e: MouseEvent) => (lastY = e.clientY));
+    on(d, "mousemove", (e: MouseEvent) => (lastY = e.clientY), offs);
     on(d, "mouseout", (e: MouseEvent) => {
       const a = d.activeElement!;
       const de = d.documentElement;
@@ -57,6 +54,6 @@ export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): void 
       };
       if (leftTop(out, o.sensitivity_px ?? 20)) go();
       lastY = e.clientY;
-    });
+    }, offs);
   }
 }

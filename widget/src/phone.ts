@@ -1,4 +1,5 @@
 /** The phone <input> and country <select>: thin DOM glue over the pure masks module. */
+import { on } from "./dom";
 import { parse, rx, show, type Parsed } from "./masks";
 import type { Country } from "./types";
 
@@ -13,7 +14,6 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     if (select) select.value = c.r;
     input.placeholder = show({ c, d: c.e });
   };
-  const on = (t: EventTarget, n: string, f: (e: any) => void) => t.addEventListener(n, f);
 
   /** Re-read the raw value and show it formatted, the caret after the same digit. */
   const apply = (raw: string, caret: number, kind = "") => {

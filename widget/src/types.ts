@@ -48,7 +48,6 @@ export interface Consent {
   text: string;
   required?: boolean;
   policy_url?: string | null;
-  text_version?: string;
 }
 
 export type Mode = "popup" | "inline" | "slidein" | "exit_intent" | "button";
@@ -58,7 +57,7 @@ export interface FormConfig {
   version?: string;
   mode: Mode;
   locale?: string;
-  texts?: Record<string, unknown>;
+  texts: Record<string, string>; // resolved for the locale by the server
   fields?: { name?: "off" | "optional" | "required" };
   default_region?: string;
   countries: Country[];

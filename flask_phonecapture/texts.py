@@ -1,0 +1,104 @@
+"""The built-in visitor texts (ru, en): one table for the widget and the no-JS pages.
+
+Every key the widget shows is also a field of ``forms.Texts``, so a form can override it.
+``widget_texts(spec)`` resolves them for the form's locale (defaults, then the form's own
+texts) and keeps only what that form can show, so the widget bundle carries no text table.
+"""
+from __future__ import annotations
+
+__all__ = ["UI", "resolved", "widget_texts"]
+
+UI: dict[str, dict[str, str]] = {
+    "ru": {
+        "title": "Перезвоним вам",
+        "purpose": "Номер нужен только для ответа на заявку",
+        "submit": "Перезвоните мне",
+        "phone_label": "Телефон",
+        "name_label": "Имя",
+        "optional": "необязательно",
+        "country": "Страна",
+        "policy": "Политика конфиденциальности",
+        "code_title": "Введите код из SMS",
+        "code_label": "Код из SMS",
+        "code_sent": "Код отправлен на {phone}",
+        "code_hint": "Мы отправили SMS с 6-значным кодом на {masked}.",
+        "verify": "Подтвердить",
+        "resend": "Отправить код ещё раз",
+        "wrong_number": "Неверный номер?",
+        "success_title": "Номер подтверждён",
+        "success_text": "Спасибо! Скоро свяжемся.",
+        "close": "Закрыть",
+        "error_required": "Заполните поле",
+        "error_phone": "Проверьте номер",
+        "error_consent": "Нужно ваше согласие",
+        "error_code": "Неверный код, осталось попыток: {n}",
+        "error_gone": "Код не действует, запросите новый",
+        "error_rate": "Слишком часто, подождите {s} с",
+        "error_network": "Не удалось отправить, попробуйте ещё раз",
+        # no-JS pages only
+        "back": "Вернуться на страницу",
+        "hp_label": "Не заполняйте это поле",
+        "errors_title": "Проверьте форму",
+        "resent": "Новый код отправлен.",
+        "csrf": "Форма устарела (CSRF). Отправьте её ещё раз.",
+    },
+    "en": {
+        "title": "We'll call you back",
+        "purpose": "We use your number only to answer this request",
+        "submit": "Call me back",
+        "phone_label": "Phone",
+        "name_label": "Name",
+        "optional": "optional",
+        "country": "Country",
+        "policy": "Privacy policy",
+        "code_title": "Enter the code from the SMS",
+        "code_label": "Code from SMS",
+        "code_sent": "Code sent to {phone}",
+        "code_hint": "We sent a 6-digit code to {masked}.",
+        "verify": "Confirm",
+        "resend": "Send the code again",
+        "wrong_number": "Wrong number?",
+        "success_title": "Number confirmed",
+        "success_text": "Thank you! We'll be in touch soon.",
+        "close": "Close",
+        "error_required": "Please fill in this field",
+        "error_phone": "Check the number",
+        "error_consent": "Your consent is needed",
+        "error_code": "Wrong code, attempts left: {n}",
+        "error_gone": "The code is no longer valid, request a new one",
+        "error_rate": "Too often, wait {s} s",
+        "error_network": "Could not send, please try again",
+        "back": "Back to the page",
+        "hp_label": "Leave this field empty",
+        "errors_title": "Please check the form",
+        "resent": "A new code has been sent.",
+        "csrf": "The form has expired (CSRF). Please send it again.",
+    },
+}
+
+_NO_JS_ONLY = {"code_hint", "back", "hp_label", "errors_title", "resent", "csrf"}
+
+
+def resolved(spec) -> dict[str, str]:
+    """All texts for the form's locale, the form's overrides applied."""
+    texts = dict(UI[spec.effective_locale])
+    texts.update(spec.texts.model_dump(exclude_none=True))
+    texts.setdefault("teaser", texts["submit"])
+    return texts
+
+
+def widget_texts(spec) -> dict[str, str]:
+    """What the widget can show for this form, resolved (sent with its public config)."""
+    texts = resolved(spec)
+    drop = set(_NO_JS_ONLY)
+    if spec.fields.get("name", "off") == "off":
+        drop |= {"name_label", "optional"}
+    if len(spec.allowed_regions) < 2:
+        drop.add("country")
+    if spec.mode != "button":
+        drop.add("teaser")
+    if spec.mode == "inline":
+        drop.add("close")  # no close button, no success "close" either
+    if not any(c.policy_url for c in spec.consents):
+        drop.add("policy")
+    return {k: v for k, v in texts.items() if k not in drop}

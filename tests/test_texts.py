@@ -1,0 +1,29 @@
+"""Visitor texts: one ru/en table for the widget and the no-JS pages, every key overridable."""
+from flask_phonecapture.forms import FormSpec, Texts
+from flask_phonecapture.texts import UI, resolved, widget_texts
+
+CONSENT = [{"purpose": "service_sms", "text": "Согласен на звонок", "required": True, "policy_url": "/p"}]
+
+
+def spec(**kw):
+    return FormSpec(id="f", mode=kw.pop("mode", "popup"), consents=CONSENT, **kw)
+
+
+def test_both_locales_have_the_same_keys_and_every_key_is_overridable():
+    assert set(UI["ru"]) == set(UI["en"])
+    assert set(UI["ru"]) | {"teaser", "offer", "promise"} == set(Texts.model_fields)
+
+
+def test_resolved_for_the_locale_with_the_form_overrides():
+    ru = resolved(spec(texts={"submit": "Жду звонка"}))
+    assert ru["title"] == UI["ru"]["title"] and ru["submit"] == ru["teaser"] == "Жду звонка"
+    en = resolved(spec(locale="en", texts={"error_phone": "Not a number we can call"}))
+    assert en["error_phone"] == "Not a number we can call" and en["verify"] == "Confirm"
+
+
+def test_the_widget_gets_only_what_the_form_can_show():
+    t = widget_texts(spec(mode="inline"))
+    assert "close" not in t and "teaser" not in t and "country" not in t and "name_label" not in t
+    assert "csrf" not in t and "code_hint" not in t  # no-JS pages only
+    t = widget_texts(spec(mode="button", countries=["RU", "KZ"], fields={"name": "optional"}))
+    assert {"close", "teaser", "country", "name_label", "optional", "policy"} <= set(t)
