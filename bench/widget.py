@@ -91,8 +91,10 @@ def exit_false_triggers(browser, site) -> tuple[int, int]:
     """Scripted normal browsing on a page with an exit-intent form; count shows."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
+    # Observe the document itself: an init script runs before <html> exists, so observing
+    # document.documentElement threw and no show (false or real) was ever counted.
     page.add_init_script("window.__shows = 0; new MutationObserver(rs => rs.forEach(r => r.addedNodes.forEach(n => "
-                         "n.dataset && n.dataset.phonecapture && window.__shows++))).observe(document.documentElement, {childList: true, subtree: true})")
+                         "n.dataset && n.dataset.phonecapture && window.__shows++))).observe(document, {childList: true, subtree: true})")
     page.goto(site.url + "/page/exit?long=40&cta=1", wait_until="load")
     page.wait_for_timeout(1300)  # armed
     m = page.mouse

@@ -1,5 +1,10 @@
 """Strict CSP, a cross-origin embed, the JS API, several forms, page impact."""
+import json
 import re
+import urllib.error
+import urllib.request
+
+import pytest
 
 from tests.browser.helpers import LAYOUT_SHIFT, LCP, goto
 
@@ -61,3 +66,22 @@ def test_page_impact(site, page):
     assert page.evaluate(LAYOUT_SHIFT) == 0
     lcp = page.evaluate(LCP)
     assert lcp["widget"] is False, lcp
+
+
+def test_refused_origin_gets_a_clear_error(site, tmp_path, page):
+    """A page on an origin missing from PHONECAPTURE_ALLOWED_ORIGINS: the API answers 403
+    origin_not_allowed without CORS headers, and the widget says what to do in the console."""
+    from tests.browser.conftest import Server
+
+    refused = Server(tmp_path, "--embed-from", site.url)  # its port is not in the site's origins
+    try:
+        req = urllib.request.Request(site.url + "/phonecapture/api/v1/forms/button", headers={"Origin": refused.url})
+        with pytest.raises(urllib.error.HTTPError) as refusal:
+            urllib.request.urlopen(req)
+        assert refusal.value.code == 403 and json.load(refusal.value)["error"] == "origin_not_allowed"
+        with page.expect_console_message(lambda m: "PhoneCapture" in m.text) as msg:
+            page.goto(refused.url + "/page/button")
+        assert msg.value.type == "error" and "PHONECAPTURE_ALLOWED_ORIGINS" in msg.value.text
+        assert page.locator("[data-phonecapture-teaser]").count() == 0
+    finally:
+        refused.stop()

@@ -115,3 +115,27 @@ def test_beacons(site, page):
     page.keyboard.press("Escape")
     page.wait_for_timeout(200)
     assert beacons == ["impression", "open", "impression", "close"]
+
+
+def test_expired_token_is_refetched_and_the_submission_sent_again(site, page):
+    """A page left open longer than PHONECAPTURE_TOKEN_MAX_AGE: the server answers 400
+    expired_token/invalid_token; the widget fetches the form again and retries once."""
+    loads = []
+
+    def stale(route):
+        response = route.fetch()
+        body = response.json()
+        loads.append(body["token"])
+        if len(loads) == 1:
+            body["token"] = body["token"][:-4] + "AAAA"  # as good as expired: the server refuses it
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/v1/forms/button", stale)
+    statuses = []
+    page.on("response", lambda r: r.url.endswith("/submissions") and statuses.append(r.status))
+    dialog = open_form(site, page)
+    dialog.get_by_label(PHONE, exact=True).press_sequentially("9123450055")
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    dialog.get_by_label("Код из SMS").wait_for()
+    assert statuses == [400, 201] and len(loads) == 2

@@ -96,3 +96,17 @@ def test_mobile_360(site, mobile_context):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360  # no horizontal scroll
     field = dialog.get_by_label(PHONE, exact=True)
     assert field.get_attribute("inputmode") == "tel" and field.get_attribute("autocomplete") == "tel"
+
+
+def test_slidein_is_compact_on_a_small_screen(site, mobile_context):
+    page = mobile_context.new_page()
+    goto(page, site.url + "/page/slidein?long=40", "slidein")
+    page.evaluate("scrollTo(0, 5000)")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    box = dialog.bounding_box()
+    assert box["height"] < 740 * 0.3, box  # title and one button, not most of the screen
+    assert not dialog.get_by_label(PHONE, exact=True).is_visible()
+    dialog.get_by_role("button", name="Перезвоните мне").tap()
+    field = dialog.get_by_label(PHONE, exact=True)
+    assert field.is_visible() and field.evaluate("e => e.getRootNode().activeElement === e")

@@ -8,7 +8,7 @@ export const CSS = `:host{all:initial;font-family:inherit}*{box-sizing:border-bo
 .o{position:fixed;inset:0;z-index:2147483600;display:flex;align-items:center;justify-content:center;padding:12px;background:#111827a0}
 .d{position:relative;width:100%;max-width:420px;max-height:100%;overflow:auto;padding:22px;background:#fff;border-radius:var(--R);box-shadow:0 9px 40px #0005}
 .s{position:fixed;right:16px;bottom:16px;z-index:2147483600;width:min(380px,100vw - 32px)}
-.i .d{max-width:none;box-shadow:none}
+.i{flex:1;display:flex;flex-direction:column}.i .d{flex:1;max-width:none;box-shadow:none}
 .s .d,.i .d{border:1px solid #d0d7de}
 h2{margin:0 36px 8px 0;font-size:20px;font-weight:700;line-height:1.25}
 p,.f,.b{margin-bottom:12px}
