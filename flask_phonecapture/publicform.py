@@ -6,18 +6,27 @@ keys left at their defaults are omitted (the widget knows the same defaults).
 """
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 
 from .forms import FormSpec
-from .texts import widget_texts
+from .texts import UI, widget_texts
 
 
-def country_templates(spec: FormSpec) -> list[dict]:
+def country_templates(spec: FormSpec, locale: str | None = None) -> list[dict]:
     try:
         from .masks import country_masks
     except ImportError:  # the widget's mask module is optional for the server
         return [{"region": r} for r in spec.allowed_regions]
-    return country_masks(spec.allowed_regions, spec.effective_locale)
+    return country_masks(spec.allowed_regions, locale or spec.effective_locale)
+
+
+def locale_for(spec: FormSpec) -> str:
+    """The form's own locale, else the page's ``<html lang>`` (the widget sends it as
+    ``?lang=``) when it is a built-in one, else the one derived from the default region."""
+    if spec.locale:
+        return spec.locale
+    lang = request.args.get("lang", "")[:2].lower()
+    return lang if lang in UI else spec.effective_locale
 
 
 def _consent(c) -> dict:
@@ -32,14 +41,15 @@ def _consent(c) -> dict:
 def public_config(state, spec: FormSpec) -> dict:
     from .leads import issue_token
 
+    locale = locale_for(spec)
     out = {
         "id": spec.id,
         "version": spec.version,
         "mode": spec.mode,
-        "locale": spec.effective_locale,
-        "texts": widget_texts(spec),
+        "locale": locale,
+        "texts": widget_texts(spec, locale),
         "default_region": spec.default_region,
-        "countries": country_templates(spec),
+        "countries": country_templates(spec, locale),
         # The server records the consent wording's version itself (consent.py).
         "consents": [_consent(c) for c in spec.consents],
         "token": issue_token(state, spec.id),

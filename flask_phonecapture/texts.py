@@ -79,17 +79,17 @@ UI: dict[str, dict[str, str]] = {
 _NO_JS_ONLY = {"code_hint", "back", "hp_label", "errors_title", "resent", "csrf"}
 
 
-def resolved(spec) -> dict[str, str]:
-    """All texts for the form's locale, the form's overrides applied."""
-    texts = dict(UI[spec.effective_locale])
+def resolved(spec, locale: str | None = None) -> dict[str, str]:
+    """All texts for ``locale`` (default: the form's), the form's overrides applied."""
+    texts = dict(UI[locale if locale in UI else spec.effective_locale])
     texts.update(spec.texts.model_dump(exclude_none=True))
     texts.setdefault("teaser", texts["submit"])
     return texts
 
 
-def widget_texts(spec) -> dict[str, str]:
+def widget_texts(spec, locale: str | None = None) -> dict[str, str]:
     """What the widget can show for this form, resolved (sent with its public config)."""
-    texts = resolved(spec)
+    texts = resolved(spec, locale)
     drop = set(_NO_JS_ONLY)
     if spec.fields.get("name", "off") == "off":
         drop |= {"name_label", "optional"}

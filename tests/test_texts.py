@@ -27,3 +27,15 @@ def test_the_widget_gets_only_what_the_form_can_show():
     assert "csrf" not in t and "code_hint" not in t  # no-JS pages only
     t = widget_texts(spec(mode="button", countries=["RU", "KZ"], fields={"name": "optional"}))
     assert {"close", "teaser", "country", "name_label", "optional", "policy"} <= set(t)
+
+
+def test_a_form_without_a_locale_follows_the_page_language():
+    from flask import Flask
+
+    from flask_phonecapture.publicform import locale_for
+
+    app = Flask(__name__)
+    with app.test_request_context("/forms/f?lang=en-GB"):
+        assert locale_for(spec()) == "en" and locale_for(spec(locale="ru")) == "ru"
+    with app.test_request_context("/forms/f?lang=de"):
+        assert locale_for(spec()) == "ru"  # not built in: from the default region (RU)

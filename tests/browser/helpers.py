@@ -46,9 +46,9 @@ def goto(page, url: str, *forms: str):
     """Open a page and wait until the widget has each form's config."""
     with page.expect_response(lambda r: "/api/v1/forms/" in r.url) as first:
         page.goto(url)
-    got = {first.value.url.rsplit("/", 1)[1]}
+    got = {first.value.url.split("?")[0].rsplit("/", 1)[1]}
     while not set(forms) <= got:
         with page.expect_response(lambda r: "/api/v1/forms/" in r.url) as more:
             pass
-        got.add(more.value.url.rsplit("/", 1)[1])
+        got.add(more.value.url.split("?")[0].rsplit("/", 1)[1])
     page.wait_for_timeout(50)

@@ -130,7 +130,7 @@ def test_expired_token_is_refetched_and_the_submission_sent_again(site, page):
             body["token"] = body["token"][:-4] + "AAAA"  # as good as expired: the server refuses it
         route.fulfill(response=response, json=body)
 
-    page.route("**/api/v1/forms/button", stale)
+    page.route("**/api/v1/forms/button?*", stale)
     statuses = []
     page.on("response", lambda r: r.url.endswith("/submissions") and statuses.append(r.status))
     dialog = open_form(site, page)

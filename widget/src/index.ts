@@ -115,7 +115,7 @@ function boot(s: HTMLScriptElement | null) {
     // A refused origin (PHONECAPTURE_ALLOWED_ORIGINS) or a wrong form id is said in the console;
     // the page's no-JS form, if any, stays.
     load_: (id) =>
-      fetch(api + "/forms/" + id, { credentials: "omit" })
+      fetch(api + "/forms/" + id + "?lang=" + d.documentElement.lang, { credentials: "omit" })
         .then(async (r) => (r.ok ? r.json() : Promise.reject((await r.json()).message)))
         .catch((e) => console.error(`PhoneCapture: form "${id}" from ${api}: ${e && e.message || e || "failed"} (is this origin in PHONECAPTURE_ALLOWED_ORIGINS?)`)),
   };
