@@ -60,8 +60,12 @@ def _guard():
     request.max_content_length = current_app.config["PHONECAPTURE_MAX_BODY"]
     origin = request.headers.get("Origin")
     if origin and origin != "null" and not _same_origin(origin) and not _origin_allowed(origin):
-        return error(403, "origin_not_allowed",
-                     f"Requests from {origin[:100]} are not allowed; add it to PHONECAPTURE_ALLOWED_ORIGINS.")
+        response = error(403, "origin_not_allowed",
+                         f"Requests from {origin[:100]} are not allowed; add it to PHONECAPTURE_ALLOWED_ORIGINS.")
+        # The refused page may read why (nothing else): the widget shows this message.
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        return response
     if request.method == "OPTIONS":
         return current_app.response_class(status=204)
     if request.content_length is not None and request.content_length > request.max_content_length:
