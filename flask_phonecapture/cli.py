@@ -54,7 +54,6 @@ def db_current():
 def worker(burst, fork, no_scheduler):
     """Run an RQ worker (with the scheduler) on the extension's queue."""
     from redis import Redis
-    from rq import Queue, SimpleWorker, Worker
 
     url = current_app.config.get("PHONECAPTURE_REDIS_URL")
     if not url:
@@ -70,13 +69,11 @@ def worker(burst, fork, no_scheduler):
     if policy not in (None, "noeviction"):
         click.echo(f"warning: Redis maxmemory-policy is {policy}; use noeviction for the job queue",
                    err=True)
-    queue = Queue(current_app.config["PHONECAPTURE_QUEUE_NAME"], connection=connection)
-    from .messaging.jobs import on_worker_start
+    connection.close()
+    from .messaging.worker import run  # RQ worker + scheduler that outlives Redis outages
 
-    on_worker_start(state)  # time-zone data loaded once (before any fork), sweep scheduled
-    cls = Worker if fork else SimpleWorker
-    w = cls([queue], connection=connection)
-    w.work(burst=burst, with_scheduler=not no_scheduler, logging_level="WARNING")
+    run(state, redis_url=url, queue_name=current_app.config["PHONECAPTURE_QUEUE_NAME"], fork=fork,
+        burst=burst, with_scheduler=not no_scheduler)
 
 
 @cli.command("sweep")

@@ -125,6 +125,8 @@ DEFAULTS: dict[str, Any] = {
     "PHONECAPTURE_SMS_SENDING_TIMEOUT_S": 600,
     #: Seconds between two runs of the scheduled sweep job (RQ scheduler); 0 turns it off.
     "PHONECAPTURE_SWEEP_INTERVAL_S": 60,
+    #: Seconds a due pending row may wait for its job before the sweeper enqueues it again.
+    "PHONECAPTURE_SWEEP_STALE_S": 60,
     #: SMS templates overriding the built-in ones: {name: {locale: jinja text}}. Names used by
     #: the extension: otp, confirmation, followup, marketing, reminder, help, stop_confirm.
     "PHONECAPTURE_SMS_TEMPLATES": {},

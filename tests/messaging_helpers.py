@@ -23,7 +23,7 @@ class RecordingQueue:
     def enqueue_send(self, message_id, delay_s=0, attempt=0, tag=None):
         self.calls.append((message_id, delay_s, attempt, tag))
 
-    def schedule_sweep(self, interval_s):
+    def schedule_sweep(self, interval_s, now=False):
         self.calls.append(("sweep", interval_s, 0, None))
         return "sweep"
 

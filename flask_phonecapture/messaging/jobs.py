@@ -63,14 +63,14 @@ def send_message(message_id: str) -> str:
         return _send(state, message_id)
 
 
-def sweep() -> int:
+def sweep(older_than_s: int | None = None) -> int:
     """Scheduled job: re-enqueue stale rows (see :func:`outbox.sweep`), then book the next run."""
     from .outbox import sweep as sweep_outbox
 
     with app_context():
         state = get_state()
         try:
-            return sweep_outbox(state)
+            return sweep_outbox(state, older_than_s=older_than_s)
         finally:
             schedule_next_sweep(state)
 
@@ -302,10 +302,18 @@ def _back_to_pending(session, message, error: str, *, not_before=None, undo_atte
     session.commit()
 
 
-def on_worker_start(state) -> None:
+#: seconds between RQ's worker maintenance runs (RQ's default is 600). Maintenance restarts
+#: the scheduler process, which dies when Redis goes away; until then retries and wake-ups
+#: wait (the rows are safe in the database either way).
+WORKER_MAINTENANCE_S = 30
+
+
+def on_worker_start(state) -> dict:
     """``flask phonecapture worker`` calls this once: load phonenumbers' time-zone data now (not
-    on the first send, and before RQ forks), and book the periodic sweep."""
+    on the first send, and before RQ forks), and book the periodic sweep. Returns keyword
+    arguments for the RQ worker."""
     from . import quiet_hours
 
     quiet_hours.preload()
     schedule_next_sweep(state)
+    return {"maintenance_interval": WORKER_MAINTENANCE_S}

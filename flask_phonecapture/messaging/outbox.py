@@ -83,13 +83,30 @@ def _with_first_link(state, contact_id: str, submission_id: str | None, body: st
 
 
 def dispatch(state, message_ids: list[str]) -> None:
-    """Hand committed rows to the queue; errors leave them pending for the sweeper."""
+    """Hand committed rows to the queue; errors leave them pending for the sweeper.
+
+    After the queue was unreachable, the first enqueue that works also books a sweep right
+    away: rows written during the outage go out as soon as Redis is back, even if Redis came
+    back empty (and the periodic sweep it held was lost with it).
+    """
+    from .runtime import runtime
+
+    rt = runtime()
     for message_id in message_ids:
         try:
             state.queue.enqueue_send(message_id)
         except Exception as exc:  # the queue is optional for correctness; the row is not
+            rt.enqueue_failed = True
             log.warning("phonecapture: could not enqueue message %s (%s); the sweeper will retry",
                         message_id, type(exc).__name__)
+            continue
+        if rt.enqueue_failed and hasattr(state.queue, "schedule_sweep"):
+            rt.enqueue_failed = False
+            try:
+                state.queue.schedule_sweep(current_app.config["PHONECAPTURE_SWEEP_INTERVAL_S"] or 60,
+                                           now=True)
+            except Exception:  # noqa: BLE001 - the periodic sweep still comes
+                rt.enqueue_failed = True
 
 
 def schedule_wakeups(state, rows: list[tuple[str, datetime]]) -> list[str]:
@@ -128,11 +145,13 @@ def cancel_pending(state, contact_id: str, *, kinds: tuple[str, ...] | None = No
     return result.rowcount or 0
 
 
-def sweep(state, older_than_s: int = 60, limit: int = 500) -> int:
+def sweep(state, older_than_s: int | None = None, limit: int = 500) -> int:
     """Re-enqueue due rows nobody picked up; rows stuck in ``sending`` become ``unknown``;
     ``unknown`` rows are reconciled (see :func:`reconcile_unknown`). Returns rows re-enqueued."""
     session = state.db.session
     now = utcnow()
+    if older_than_s is None:
+        older_than_s = current_app.config["PHONECAPTURE_SWEEP_STALE_S"]
     stale = now - timedelta(seconds=older_than_s)
     ids = session.execute(
         select(Message.id).where(Message.status.in_(CLAIMABLE), Message.not_before <= now,

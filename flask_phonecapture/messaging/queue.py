@@ -58,7 +58,7 @@ class RQQueue:
         else:
             self.rq.enqueue(SEND_JOB, message_id, **kwargs)
 
-    def schedule_sweep(self, interval_s: float) -> str:
+    def schedule_sweep(self, interval_s: float, now: bool = False) -> str:
         """Schedule the sweep for the start of the next ``interval_s`` bucket.
 
         The job id names the bucket, so every worker (and every sweep, which schedules the
@@ -67,6 +67,14 @@ class RQQueue:
         """
         import time
 
+        if now:  # at once (after a queue outage); still one job per bucket
+            job_id = f"phonecapture-sweep-now-{int(time.time() // interval_s)}"
+            # every due row, however fresh: their enqueues failed, and RQ's scheduler may
+            # still be down after the outage (RQ restarts it on its next maintenance run)
+            self.rq.enqueue(SWEEP_JOB, kwargs={"older_than_s": 0}, job_id=job_id,
+                            result_ttl=max(60, int(interval_s) * 2), failure_ttl=86400,
+                            description="phonecapture sweep")
+            return job_id
         now = time.time()
         bucket = int(now // interval_s) + 1
         job_id = f"phonecapture-sweep-{bucket}"
