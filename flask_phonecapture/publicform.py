@@ -6,10 +6,12 @@ keys left at their defaults are omitted (the widget knows the same defaults).
 """
 from __future__ import annotations
 
+import re
+
 from flask import current_app, request
 
 from .forms import FormSpec
-from .texts import UI, widget_texts
+from .texts import UI, WIDGET_KEYS, widget_texts
 
 
 def country_templates(spec: FormSpec, locale: str | None = None) -> list[dict]:
@@ -30,11 +32,13 @@ def locale_for(spec: FormSpec) -> str:
 
 
 def _consent(c) -> dict:
-    out = {"purpose": c.purpose, "text": c.text}
+    """Short keys: p purpose, t text, r required (only when true), u policy URL (only an
+    http(s) URL or a path: the widget links it as is)."""
+    out = {"p": c.purpose, "t": c.text}
     if c.required:
-        out["required"] = True
-    if c.policy_url:
-        out["policy_url"] = c.policy_url
+        out["r"] = True
+    if c.policy_url and re.match(r"(https?:|/)", c.policy_url):
+        out["u"] = c.policy_url
     return out
 
 
@@ -44,10 +48,8 @@ def public_config(state, spec: FormSpec) -> dict:
     locale = locale_for(spec)
     out = {
         "id": spec.id,
-        "version": spec.version,
         "mode": spec.mode,
-        "locale": locale,
-        "texts": widget_texts(spec, locale),
+        "texts": {WIDGET_KEYS[k]: v for k, v in widget_texts(spec, locale).items()},
         "default_region": spec.default_region,
         "countries": country_templates(spec, locale),
         # The server records the consent wording's version itself (consent.py).

@@ -6,7 +6,7 @@ texts) and keeps only what that form can show, so the widget bundle carries no t
 """
 from __future__ import annotations
 
-__all__ = ["UI", "resolved", "widget_texts"]
+__all__ = ["UI", "WIDGET_KEYS", "resolved", "widget_texts"]
 
 UI: dict[str, dict[str, str]] = {
     "ru": {
@@ -74,6 +74,17 @@ UI: dict[str, dict[str, str]] = {
         "resent": "A new code has been sent.",
         "csrf": "The form has expired (CSRF). Please send it again.",
     },
+}
+
+#: The short key of each text in the widget's public config (it travels with every page view
+#: that shows a form; docs/widget.md lists them). Form configs keep the long names.
+WIDGET_KEYS = {
+    "title": "t", "offer": "o", "purpose": "pu", "promise": "pr", "submit": "s", "teaser": "te",
+    "phone_label": "pl", "name_label": "nl", "optional": "op", "country": "co", "policy": "po",
+    "code_title": "ct", "code_label": "cl", "code_sent": "cs", "verify": "v", "resend": "r",
+    "wrong_number": "w", "success_title": "st", "success_text": "sx", "close": "x",
+    "error_required": "er", "error_phone": "ep", "error_consent": "ec", "error_code": "ek",
+    "error_gone": "eg", "error_rate": "et", "error_network": "en",
 }
 
 _NO_JS_ONLY = {"code_hint", "back", "hp_label", "errors_title", "resent", "csrf"}

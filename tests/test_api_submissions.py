@@ -14,11 +14,15 @@ def count(app, model):
 def test_form_config_has_everything_the_widget_needs(client):
     body = client.get("/phonecapture/api/v1/forms/callback").json
     assert body["mode"] == "inline" and body["default_region"] == "RU"
-    assert [c["purpose"] for c in body["consents"]] == ["service_sms", "marketing_sms"]
+    # Short keys (docs/widget.md): consents p/t/r/u, texts by texts.WIDGET_KEYS.
+    assert [c["p"] for c in body["consents"]] == ["service_sms", "marketing_sms"]
+    assert [c.get("r", False) for c in body["consents"]] == [True, False]
+    assert all(c["t"] and c["u"] == "/privacy" for c in body["consents"])
     assert all("text_version" not in c for c in body["consents"])  # the server records it itself
-    assert body["token"] and body["countries"]
-    assert body["texts"]["title"] == "Перезвоните мне"
-    assert body["texts"]["submit"] == "Перезвоните мне" and body["texts"]["error_phone"] == "Проверьте номер"
+    assert body["token"] and body["countries"] and body["countries"][0]["f"]
+    assert body["texts"]["t"] == "Перезвоните мне"
+    assert body["texts"]["s"] == "Перезвоните мне" and body["texts"]["ep"] == "Проверьте номер"
+    assert "x" not in body["texts"]  # inline: no close button, so no "close" text
 
 
 def test_unknown_form_is_404_json(client):

@@ -43,12 +43,23 @@ def widget_state(page) -> dict:
 
 
 def goto(page, url: str, *forms: str):
-    """Open a page and wait until the widget has each form's config."""
-    with page.expect_response(lambda r: "/api/v1/forms/" in r.url) as first:
+    """Open a page and wait until the widget has each form's config (responses are collected
+    from before the navigation, so one that arrives early is not missed)."""
+    got: set[str] = set()
+
+    def seen(r):
+        if "/api/v1/forms/" in r.url:
+            got.add(r.url.split("?")[0].rsplit("/", 1)[1])
+
+    page.on("response", seen)
+    try:
         page.goto(url)
-    got = {first.value.url.split("?")[0].rsplit("/", 1)[1]}
-    while not set(forms) <= got:
-        with page.expect_response(lambda r: "/api/v1/forms/" in r.url) as more:
-            pass
-        got.add(more.value.url.split("?")[0].rsplit("/", 1)[1])
+        for _ in range(300):
+            if set(forms or got or ["?"]) <= got:
+                break
+            page.wait_for_timeout(50)
+        else:
+            raise AssertionError(f"form configs not fetched: {set(forms) - got}")
+    finally:
+        page.remove_listener("response", seen)
     page.wait_for_timeout(50)

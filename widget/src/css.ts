@@ -2,25 +2,29 @@
  * The widget's stylesheet (inside each shadow root). Theming: the page may set
  * --phonecapture-brand, --phonecapture-radius, --phonecapture-font (they inherit into the
  * shadow root); the form config's theme is the fallback; the page's own font by default.
+ * Overlay and teaser share one z-index: the later host (the popup) paints on top.
  */
 export const CSS = `:host{all:initial;font-family:inherit}*{box-sizing:border-box;font:inherit;color:inherit;margin:0}
 .w{--B:var(--phonecapture-brand,var(--b,#0b7a5a));--R:var(--phonecapture-radius,var(--r,10px));font-size:15px;line-height:1.45;font-family:var(--phonecapture-font,var(--f));color:#1f2328}
-.o{position:fixed;inset:0;z-index:2147483600;display:flex;align-items:center;justify-content:center;padding:12px;background:#111827a0}
-.d{position:relative;width:100%;max-width:420px;max-height:100%;overflow:auto;padding:22px;background:#fff;border-radius:var(--R);box-shadow:0 9px 40px #0005}
-.s{position:fixed;right:16px;bottom:16px;z-index:2147483600;width:min(380px,100vw - 32px)}
-.i{flex:1;display:flex;flex-direction:column}.i .d{flex:1;max-width:none;box-shadow:none}
+.o,.s,.t{position:fixed;z-index:2147483600;right:16px;bottom:16px}
+.o{inset:0;display:flex;padding:12px;background:#111827a0}
+.d{position:relative;margin:auto;width:100%;max-width:420px;max-height:100%;overflow:auto;padding:22px;background:#fff;border-radius:var(--R);box-shadow:0 9px 40px #0005}
+.s{width:min(380px,100vw - 32px)}
+.i{flex:1;display:flex}
+.i .d{margin:0;max-width:none;box-shadow:none}
 .s .d,.i .d{border:1px solid #d0d7de}
 h2{margin:0 36px 8px 0;font-size:20px;font-weight:700;line-height:1.25}
 p,.f,.b{margin-bottom:12px}
-.m,.e{font-size:13px;margin:4px 0 0;color:#57606a}
+.m,.e,.c{font-size:13px}
+.m,.e{margin:4px 0 0;color:#57606a}
 .e{color:#b42318}
 label{display:block;font-weight:600;margin-bottom:4px}
-.r{display:flex;gap:6px}
+.r,.c{display:flex;gap:6px}
 .q{width:100%;min-height:44px;padding:9px 12px;border:1px solid #6e7781;border-radius:6px;background:#fff}
 select{flex:0 0 40%}
 :focus-visible{outline:3px solid var(--B);outline-offset:1px}
 .d:focus{outline:0}
-.c{display:flex;gap:8px;font-size:13px;font-weight:400}
+.c{font-weight:400}
 .c input{flex:none;width:18px;height:18px;accent-color:var(--B)}
 a,.l{color:var(--B)}
 button{cursor:pointer;border:0;background:none}
@@ -31,6 +35,6 @@ button{cursor:pointer;border:0;background:none}
 .x{position:absolute;top:6px;right:6px;width:40px;height:40px;font-size:26px;color:#57606a}
 [aria-invalid=true]{border-color:#b42318}
 .h{position:absolute;left:-9999px}
-.t{position:fixed;right:16px;bottom:16px;z-index:2147483500;width:auto;border-radius:99px;padding:12px 22px;box-shadow:0 6px 20px #0004}
-@media(max-width:480px){.o{align-items:end;padding:0}.o .d{max-width:none;border-radius:var(--R) var(--R) 0 0}.s{right:8px;bottom:8px;width:calc(100vw - 16px)}.s .d{padding:16px}.s:not(.v) .k{display:none}.s:not(.v) .z{display:block;margin:0}}
+.t{width:auto;border-radius:99px;padding:12px 22px;box-shadow:0 6px 20px #0004}
+@media(max-width:480px){.o{padding:0}.o .d{margin:auto 0 0;max-width:none;border-radius:var(--R) var(--R) 0 0}.s{right:8px;bottom:8px;width:calc(100vw - 16px)}.s .d{padding:16px}.s:not(.v) .k{display:none}.s:not(.v) .z{display:block;margin:0}}
 @media(prefers-reduced-motion:no-preference){.d,.t{animation:u .2s}@keyframes u{0%{opacity:0;transform:translateY(9px)}}}`;

@@ -1,129 +1,89 @@
 /**
  * Entry point: reads its <script> tag, fetches each form's config, applies targeting,
  * triggers and frequency, and exposes window.PhoneCapture (the only global).
- * Nothing is built for a form until it shows; no layout is read at load.
+ * Nothing is built for a form until it shows; no layout and no storage are read at load.
  */
-import { landing, remember, source } from "./attribution";
 import { watchExit } from "./exit";
-import { allowed, mark, pageView, returning, submittedRecently, type State } from "./frequency";
+import { allowed, returning, submittedRecently } from "./frequency";
 import { fires, scrollPct, targets } from "./rules";
-import type { FormConfig, Triggers } from "./types";
-import { h, on } from "./dom";
-import { mount, shadow, type Ctx, type View } from "./ui";
+import type { Triggers } from "./types";
+import { d, h, on } from "./dom";
+import { beacon, bus, emit, init, load, mark, now, st, type Form } from "./page";
+import { mount, shadow, type View } from "./ui";
 
-interface Form {
-  id_: string;
-  cfg_?: FormConfig;
-  ctx_?: Ctx;
-  q_: (() => void)[]; // opens asked for before the config arrived
-}
-
-const KEY = "phonecapture";
 const W = window as any;
-const d = document;
-const bus = new EventTarget();
 const forms: Record<string, Form> = {};
-let views: View[] = [];
-let st: State = {};
+let view: View | undefined; // the open popup or slide-in
 let busy = 0; // one interruption per page view, across all forms
 
-const now = Date.now;
-const save = () => {
-  try {
-    localStorage.setItem(KEY, JSON.stringify(st));
-  } catch {
-    /* storage off: frequency lasts this page view */
-  }
-};
 const form = (id: string) => (forms[id] ||= { id_: id, q_: [] });
+const inline = (id: string) => d.querySelectorAll<HTMLElement>(`[data-phonecapture-inline="${id}"]`);
 
 /** Wait for the form's triggers, then fire once and remove the listeners. */
 function arm(t: Triggers, fire: () => void) {
   const met = new Set<string>();
   const offs: (() => void)[] = [];
-  let fired = 0;
-  let idle: any;
-  const hit = (k: string) => !fired && met.add(k) && fires(t, met) && ((fired = 1), offs.forEach((f) => f()), fire());
-  const later = (k: string, s: number) => {
-    const i = setTimeout(hit, s * 1e3, k);
-    offs.push(() => clearTimeout(i));
-    return i;
+  let idle: any, delay: any;
+  const hit = (k: string) => met.add(k) && fires(t, met) && (offs.forEach((f) => f()), (offs.length = 0), fire());
+  const later = (k: keyof Triggers) => {
+    clearTimeout(idle);
+    idle = setTimeout(hit, (t[k] as number) * 1e3, k);
   };
   if (t.page_views! <= st.s!.n) met.add("page_views");
   if (fires(t, met)) return fire();
-  if (t.delay_s != null) later("delay_s", t.delay_s);
+  offs.push(() => clearTimeout(idle), () => clearTimeout(delay));
+  if (t.delay_s != null) delay = setTimeout(hit, t.delay_s * 1e3, "delay_s");
   if (t.scroll_pct != null) on(W, "scroll", () => scrollPct(scrollY, innerHeight, d.documentElement.scrollHeight) < t.scroll_pct! || hit("scroll_pct"), offs);
-  if (t.inactivity_s != null) {
-    const reset = () => (clearTimeout(idle), (idle = later("inactivity_s", t.inactivity_s!)));
-    reset();
-    on(d, "pointermove keydown scroll touchstart", reset, offs);
-  }
+  if (t.inactivity_s != null) later("inactivity_s"), on(d, "pointermove keydown scroll touchstart", () => later("inactivity_s"), offs);
   if (t.click_selector) on(d, "click", (e) => e.target.closest?.(t.click_selector) && hit("click_selector"), offs);
 }
 
 function open(f: Form, user: boolean) {
-  const cfg = f.cfg_!;
+  const cfg = f.cfg_;
   if (!cfg) return f.q_.push(() => open(f, user));
-  if (cfg.mode == "inline") return d.querySelector(`[data-phonecapture-inline="${f.id_}"]`)?.scrollIntoView();
-  if (!f.ctx_!.emit_("show", f.id_)) return;
+  if (cfg.mode == "inline") return inline(f.id_)[0]?.scrollIntoView();
+  if (!emit("show", f)) return;
   API.close();
   const host = h("div", { "data-phonecapture": f.id_ });
   d.body.append(host);
-  mark(st, f.id_, now());
-  save();
-  views = views.filter((v) => v.host_.isConnected).concat(mount(cfg, f.ctx_!, cfg.mode == "slidein" ? "s" : "o", host, user));
+  mark(f);
+  view = mount(f, cfg.mode == "slidein" ? "s" : "o", host, user);
 }
 
 function start(f: Form) {
   const cfg = f.cfg_!;
   const id = f.id_;
+  const mode = cfg.mode;
   const fq = cfg.frequency || {};
   const mobile = matchMedia("(max-width:767px),(pointer:coarse)").matches;
   // Automatic shows take the page view's single interruption slot (open(f, false)).
   const go = () => !busy && allowed(st, id, fq, now()) && open(f, !++busy);
-  if (cfg.mode == "inline") {
+  if (mode == "inline") {
     // The placeholder reserves the form's height in the page's CSS (min-height): no layout read here.
-    d.querySelectorAll<HTMLElement>(`[data-phonecapture-inline="${id}"]`).forEach((el) => el.shadowRoot || mount(cfg, f.ctx_!, "i", el));
+    inline(id).forEach((el) => el.shadowRoot || mount(f, "i", el));
   } else if (targets(cfg.targeting || {}, { path: location.pathname + location.search, mobile, returning: returning(st), source: st.l || {} })) {
-    if (cfg.mode == "button") {
-      if (!submittedRecently(st, id, fq, now()))
-        arm(cfg.triggers || {}, () => {
-          const host = h("div", { "data-phonecapture-teaser": id });
-          d.body.append(host);
-          shadow(host, f.ctx_!.nonce_, cfg).append(h("div", { class: "w" }, h("button", {
-            class: "b t", type: "button", "aria-haspopup": "dialog", onclick: () => open(f, true),
-          }, cfg.texts.teaser)));
-          f.ctx_!.beacon_(id, "impression");
-        });
-    } else if (allowed(st, id, fq, now())) {
-      if (cfg.mode == "exit_intent") watchExit(cfg.exit_intent || {}, mobile, go);
-      else arm(cfg.triggers || {}, go);
-    }
+    if (mode == "exit_intent") watchExit(cfg.exit_intent || {}, mobile, go);
+    else if (mode != "button") arm(cfg.triggers || {}, go);
+    else if (!submittedRecently(st, id, fq, now()))
+      arm(cfg.triggers || {}, () => {
+        const host = h("div", { "data-phonecapture-teaser": id });
+        d.body.append(host);
+        shadow(host, f).append(h("div", { class: "w" }, h("button", {
+          class: "b t", type: "button", "aria-haspopup": "dialog", onclick: () => open(f, true),
+        }, cfg.texts.te)));
+        beacon(f, "impression");
+      });
   }
   f.q_.splice(0).forEach((fn) => fn());
 }
 
 function boot(s: HTMLScriptElement | null) {
-  const api = s?.dataset.api || s?.src.replace(/\/widget\.js\b.*/, "/api/v1");
-  const ctx: Ctx = {
-    api_: api!,
-    nonce_: s?.nonce || "",
-    emit_: (type, form) => bus.dispatchEvent(new CustomEvent(type, { detail: { form }, cancelable: true })),
-    beacon_: (form, event) => navigator.sendBeacon?.(api + "/events", JSON.stringify({ form_id: form, event, page_url: location.href, source: st.l })),
-    source_: () => source(st, location.href),
-    mark_: (id, k) => (mark(st, id, now(), k), save()),
-    // A refused origin (PHONECAPTURE_ALLOWED_ORIGINS) or a wrong form id is said in the console;
-    // the page's no-JS form, if any, stays.
-    load_: (id) =>
-      fetch(api + "/forms/" + id + "?lang=" + d.documentElement.lang, { credentials: "omit" })
-        .then(async (r) => (r.ok ? r.json() : Promise.reject((await r.json()).message)))
-        .catch((e) => console.error(`PhoneCapture: form "${id}" from ${api}: ${e && e.message || e || "failed"} (is this origin in PHONECAPTURE_ALLOWED_ORIGINS?)`)),
-  };
   s?.dataset.form?.split(",").forEach(async (id) => {
     const f = form(id.trim());
-    if (f.ctx_) return;
-    f.ctx_ = ctx;
-    if ((f.cfg_ = await ctx.load_(f.id_))) start(f);
+    if (f.api_) return;
+    f.api_ = s.dataset.api || s.src.replace(/\/widget\.js\b.*/, "/api/v1");
+    f.nonce_ = s.nonce;
+    if ((f.cfg_ = await load(f))) init(), start(f);
   });
 }
 
@@ -131,7 +91,7 @@ const API = {
   /** Open a form now (the visitor asked: no triggers, targeting or frequency). */
   open: (id: string) => (open(form(id), true), API),
   /** Close the open popup or slide-in. */
-  close: () => (views.forEach((v) => v.close_()), API),
+  close: () => (view?.close_(), API),
   /** Listen to show | submit | verified | close: a CustomEvent with detail.form; preventDefault() cancels. */
   on: (type: string, fn: (e: CustomEvent) => void) => (bus.addEventListener(type, fn as EventListener), API),
   off: (type: string, fn: (e: CustomEvent) => void) => (bus.removeEventListener(type, fn as EventListener), API),
@@ -139,14 +99,6 @@ const API = {
 };
 
 if (!W.PhoneCapture) {
-  try {
-    st = JSON.parse(localStorage.getItem(KEY)!) || {};
-  } catch {
-    /* no storage */
-  }
-  const t = now();
-  remember(st, landing(location.href, d.referrer), pageView(st, t), t, location.href);
-  save();
   W.PhoneCapture = API;
   on(d, "click", (e) => {
     const id = e.target.closest?.("[data-phonecapture-open]")?.getAttribute("data-phonecapture-open");

@@ -43,21 +43,20 @@ export interface ExitOpts {
   mobile_visibility?: boolean;
 }
 
+/** A consent checkbox (short keys, like the texts). */
 export interface Consent {
-  purpose: string;
-  text: string;
-  required?: boolean;
-  policy_url?: string | null;
+  p: string; // purpose
+  t: string; // text
+  r?: boolean; // required
+  u?: string; // privacy policy URL (http(s) or a path; checked by the server)
 }
 
 export type Mode = "popup" | "inline" | "slidein" | "exit_intent" | "button";
 
 export interface FormConfig {
   id: string;
-  version?: string;
   mode: Mode;
-  locale?: string;
-  texts: Record<string, string>; // resolved for the locale by the server
+  texts: Record<string, string>; // resolved for the locale by the server; short keys (docs/widget.md)
   fields?: { name?: "off" | "optional" | "required" };
   default_region?: string;
   countries: Country[];
