@@ -15,11 +15,17 @@ from .texts import UI, WIDGET_KEYS, widget_texts
 
 
 def country_templates(spec: FormSpec, locale: str | None = None) -> list[dict]:
+    """Mask templates of the allowed regions. With one region there is no country list (no
+    name) and no sibling region to tell apart (no leading digits)."""
     try:
         from .masks import country_masks
     except ImportError:  # the widget's mask module is optional for the server
         return [{"region": r} for r in spec.allowed_regions]
-    return country_masks(spec.allowed_regions, locale or spec.effective_locale)
+    out = country_masks(spec.allowed_regions, locale or spec.effective_locale)
+    if len(out) == 1:
+        out[0].pop("n")
+        out[0].pop("d", None)
+    return out
 
 
 def locale_for(spec: FormSpec) -> str:
@@ -50,13 +56,14 @@ def public_config(state, spec: FormSpec) -> dict:
         "id": spec.id,
         "mode": spec.mode,
         "texts": {WIDGET_KEYS[k]: v for k, v in widget_texts(spec, locale).items()},
-        "default_region": spec.default_region,
         "countries": country_templates(spec, locale),
         # The server records the consent wording's version itself (consent.py).
         "consents": [_consent(c) for c in spec.consents],
         "token": issue_token(state, spec.id),
         "min_fill_ms": current_app.config["PHONECAPTURE_MIN_FILL_MS"],
     }
+    if len(out["countries"]) > 1:  # else the one country is the default
+        out["default_region"] = spec.default_region
     if spec.fields.get("name", "off") != "off":
         out["fields"] = dict(spec.fields)
     rules = {"triggers": spec.effective_triggers(), "targeting": spec.targeting,

@@ -14,6 +14,7 @@ def count(app, model):
 def test_form_config_has_everything_the_widget_needs(client):
     body = client.get("/phonecapture/api/v1/forms/callback").json
     assert body["mode"] == "inline" and body["default_region"] == "RU"
+    assert [c["r"] for c in body["countries"]] == ["RU", "KZ", "BY", "DE"] and body["countries"][0]["n"] == "Россия"
     # Short keys (docs/widget.md): consents p/t/r/u, texts by texts.WIDGET_KEYS.
     assert [c["p"] for c in body["consents"]] == ["service_sms", "marketing_sms"]
     assert [c.get("r", False) for c in body["consents"]] == [True, False]
@@ -23,6 +24,9 @@ def test_form_config_has_everything_the_widget_needs(client):
     assert body["texts"]["t"] == "Перезвоните мне"
     assert body["texts"]["s"] == "Перезвоните мне" and body["texts"]["ep"] == "Проверьте номер"
     assert "x" not in body["texts"]  # inline: no close button, so no "close" text
+    one = client.get("/phonecapture/api/v1/forms/tracking").json
+    assert "default_region" not in one and [c["r"] for c in one["countries"]] == ["RU"]
+    assert "n" not in one["countries"][0]  # one country: no country list, no name
 
 
 def test_unknown_form_is_404_json(client):

@@ -1,6 +1,6 @@
 """Visitor texts: one ru/en table for the widget and the no-JS pages, every key overridable."""
 from flask_phonecapture.forms import FormSpec, Texts
-from flask_phonecapture.texts import UI, resolved, widget_texts
+from flask_phonecapture.texts import UI, WIDGET_KEYS, resolved, widget_texts
 
 CONSENT = [{"purpose": "service_sms", "text": "Согласен на звонок", "required": True, "policy_url": "/p"}]
 
@@ -39,3 +39,10 @@ def test_a_form_without_a_locale_follows_the_page_language():
         assert locale_for(spec()) == "en" and locale_for(spec(locale="ru")) == "ru"
     with app.test_request_context("/forms/f?lang=de"):
         assert locale_for(spec()) == "ru"  # not built in: from the default region (RU)
+
+
+def test_every_widget_text_has_a_distinct_short_key():
+    t = widget_texts(spec(mode="button", countries=["RU", "KZ"], fields={"name": "optional"},
+                          texts={"offer": "Скидка", "promise": "Перезвоним"}))
+    assert set(t) <= set(WIDGET_KEYS)
+    assert len(set(WIDGET_KEYS.values())) == len(WIDGET_KEYS)
