@@ -21,7 +21,7 @@ p,.f,.b{margin-bottom:12px}
 label{display:block;font-weight:600;margin-bottom:4px}
 .r,.c{display:flex;gap:6px}
 .q{width:100%;min-height:44px;padding:9px 12px;border:1px solid #6e7781;border-radius:6px;background:#fff}
-select{flex:0 0 40%}
+select{flex:none;width:auto;max-width:50%}
 :focus-visible{outline:3px solid var(--B);outline-offset:1px}
 .d:focus{outline:0}
 .c{font-weight:400}

@@ -1,5 +1,5 @@
-/** DOM helpers shared by every module that touches the page. */
-export const d = document;
+/** DOM helpers shared by every module that touches the page (nothing is read at import:
+ * the pure modules' unit tests import exit.ts, which imports this, without a DOM). */
 
 /** Add listeners (capture phase) for space-separated event types; `offs` collects removers. */
 export const on = (t: EventTarget, types: string, fn: (e: any) => unknown, offs?: (() => void)[]) =>
@@ -11,7 +11,7 @@ export const on = (t: EventTarget, types: string, fn: (e: any) => unknown, offs?
 export type Kid = Node | string | false | null | undefined | 0;
 /** Create an element; `on…` keys add listeners, other keys are attributes; text stays text. */
 export function h(tag: string, attrs: Record<string, any> = {}, ...kids: Kid[]): HTMLElement {
-  const el = d.createElement(tag);
+  const el = document.createElement(tag);
   for (const k in attrs) {
     const v = attrs[k];
     if (k[0] == "o" && k[1] == "n") el.addEventListener(k.slice(2), v);

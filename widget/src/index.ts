@@ -7,7 +7,9 @@ import { watchExit } from "./exit";
 import { allowed, returning, submittedRecently } from "./frequency";
 import { fires, scrollPct, targets } from "./rules";
 import type { Triggers } from "./types";
-import { d, h, on } from "./dom";
+import { h, on } from "./dom";
+
+const d = document;
 import { beacon, bus, emit, init, load, mark, now, st, type Form } from "./page";
 import { mount, shadow, type View } from "./ui";
 

@@ -5,7 +5,7 @@
  * docs/widget.md).
  */
 import { CSS } from "./css";
-import { d, h, on, type Kid } from "./dom";
+import { h, on, type Kid } from "./dom";
 import { fill } from "./i18n";
 import { complete, e164, show } from "./masks";
 import { beacon, emit, load, mark, now, source, type Form } from "./page";
@@ -54,7 +54,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
   const t0 = now();
   const modal = kind == "o";
   const inline = kind == "i";
-  let before: any = d.activeElement; // deep: a teaser's button sits in a shadow root
+  let before: any = document.activeElement; // deep: a teaser's button sits in a shadow root
   while (before?.shadowRoot?.activeElement) before = before.shadowRoot.activeElement;
   const inert: HTMLElement[] = [];
   let done = 0; // a number was submitted
@@ -100,7 +100,8 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
   const name = nm && (h("input", { id: "n", class: "q", autocomplete: "name", maxlength: 100, "aria-describedby": "ne", required: nm == "required" }) as HTMLInputElement);
   const tel = h("input", { id: "p", class: "q", type: "tel", autocomplete: "tel", inputmode: "tel", required: true, "aria-describedby": "pu pe" }) as HTMLInputElement;
   const cs = cfg.countries;
-  const sel = cs[1] ? (h("select", { class: "q", "aria-label": T.co }, ...cs.map((c) => h("option", { value: c.r }, c.n + " +" + c.c))) as HTMLSelectElement) : null;
+  // The calling code first: a narrow select cuts the name, never the code.
+  const sel = cs[1] ? (h("select", { class: "q", "aria-label": T.co }, ...cs.map((c) => h("option", { value: c.r }, "+" + c.c + " " + c.n))) as HTMLSelectElement) : null;
   const phone = phoneField(tel, sel, cs, cs.find((c) => c.r == cfg.default_region) || cs[0]);
   const boxes = (cfg.consents || []).map((c, i) => {
     const cb = h("input", { type: "checkbox", id: "c" + i, required: c.r, "aria-describedby": "e" + i }) as HTMLInputElement;
@@ -239,7 +240,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
   go(f1);
   if (modal) {
     wrap.onmousedown = (e) => e.target == wrap && close();
-    for (const el of d.body.children as any as HTMLElement[])
+    for (const el of document.body.children as any as HTMLElement[])
       if (el != host && !el.inert) inert.push(el), (el.inert = true);
     (user ? tel : box).focus();
   }
