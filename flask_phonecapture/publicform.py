@@ -37,6 +37,19 @@ def locale_for(spec: FormSpec) -> str:
     return lang if lang in UI else spec.effective_locale
 
 
+#: One-letter keys of the display rules in the public config (the widget's types.ts; the form
+#: config keeps the long names). Theme keys stay: the widget uses their first letter.
+RULE_KEYS = {
+    "triggers": {"match": "m", "delay_s": "d", "scroll_pct": "s", "inactivity_s": "i",
+                 "page_views": "v", "click_selector": "c"},
+    "targeting": {"include": "i", "exclude": "x", "device": "d", "utm": "u", "referrer": "r",
+                  "visitor": "v"},
+    "frequency": {"after_close_days": "c", "after_submit_days": "s", "once_per_session": "o"},
+    "exit_intent": {"arm_delay_s": "a", "sensitivity_px": "s", "mobile_scroll_up_px": "u",
+                    "mobile_visibility": "v"},
+}
+
+
 def _consent(c) -> dict:
     """Short keys: p purpose, t text, r required (only when true), u policy URL (only an
     http(s) URL or a path: the widget links it as is)."""
@@ -75,5 +88,6 @@ def public_config(state, spec: FormSpec) -> dict:
     for key, model in rules.items():
         value = model.model_dump(exclude_defaults=True, exclude_none=True)
         if value:
-            out[key] = value
+            short = RULE_KEYS.get(key, {})
+            out[key] = {short.get(k, k): v for k, v in value.items()}
     return out

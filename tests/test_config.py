@@ -104,7 +104,8 @@ def test_unknown_sms_provider_fails_at_start(tmp_path):
 
 
 def test_popup_defaults_to_a_60_second_delay_and_slidein_to_70_percent_scroll(app, client):
-    assert client.get("/phonecapture/api/v1/forms/tracking").json["triggers"]["delay_s"] == 60
+    # The public config uses one-letter rule keys (publicform.RULE_KEYS): "d" is delay_s.
+    assert client.get("/phonecapture/api/v1/forms/tracking").json["triggers"] == {"d": 60}
     from flask_phonecapture.forms import FormSpec
 
     spec = FormSpec(id="s", mode="slidein", consents=FORMS["callback"]["consents"])

@@ -34,14 +34,14 @@ export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): void 
   let lastY = 1e9;
   let hidden = false;
   let samples: number[][] = [];
-  const go = () => Date.now() - t0 >= (o.arm_delay_s ?? 3) * 1e3 && (offs.forEach((f) => f()), fire());
+  const go = () => Date.now() - t0 >= (o.a ?? 3) * 1e3 && (offs.forEach((f) => f()), fire());
   if (mobile) {
     on(window, "scroll", () => {
       const now = Date.now();
       samples = samples.filter(([t]) => now - t < 1e3).concat([[now, scrollY]]);
-      if (fastUp(samples, o.mobile_scroll_up_px ?? 120)) go();
+      if (fastUp(samples, o.u ?? 120)) go();
     }, offs);
-    if (o.mobile_visibility ?? true) on(d, "visibilitychange", () => (d.hidden ? (hidden = true) : hidden && go()), offs);
+    if (o.v ?? true) on(d, "visibilitychange", () => (d.hidden ? (hidden = true) : hidden && go()), offs);
   } else {
     on(d, "mousemove", (e: MouseEvent) => (lastY = e.clientY), offs);
     on(d, "mouseout", (e: MouseEvent) => {
@@ -52,7 +52,7 @@ export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): void 
         tag: (e.target as Element).tagName || "", lastY,
         top: /INPUT|TEXTAREA/.test(a.tagName) ? a.getBoundingClientRect().top : 1e9,
       };
-      if (leftTop(out, o.sensitivity_px ?? 20)) go();
+      if (leftTop(out, o.s ?? 20)) go();
       lastY = e.clientY;
     }, offs);
   }

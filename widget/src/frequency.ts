@@ -31,12 +31,12 @@ export const returning = (st: State): boolean => st.v! < st.s!.i;
 
 /** Days since the form was submitted is under the limit (default 365). */
 export const submittedRecently = (st: State, id: string, fq: Frequency, now: number): boolean =>
-  now - (st.f?.[id]?.s ?? -Infinity) < (fq.after_submit_days ?? 365) * DAY;
+  now - (st.f?.[id]?.s ?? -Infinity) < (fq.s ?? 365) * DAY;
 
 /** May this form interrupt now? */
 export function allowed(st: State, id: string, fq: Frequency, now: number): boolean {
   const c = st.f?.[id]?.c ?? -Infinity;
-  return !submittedRecently(st, id, fq, now) && now - c >= (fq.after_close_days ?? 7) * DAY && !(fq.once_per_session && st.s!.f.includes(id));
+  return !submittedRecently(st, id, fq, now) && now - c >= (fq.c ?? 7) * DAY && !(fq.o && st.s!.f.includes(id));
 }
 
 /** Record "closed" (c), "submitted" (s) or, with k omitted, "shown this session". */

@@ -31,13 +31,13 @@ function arm(t: Triggers, fire: () => void) {
     clearTimeout(idle);
     idle = setTimeout(hit, (t[k] as number) * 1e3, k);
   };
-  if (t.page_views! <= st.s!.n) met.add("page_views");
+  if (t.v! <= st.s!.n) met.add("v");
   if (fires(t, met)) return fire();
   offs.push(() => clearTimeout(idle), () => clearTimeout(delay));
-  if (t.delay_s != null) delay = setTimeout(hit, t.delay_s * 1e3, "delay_s");
-  if (t.scroll_pct != null) on(W, "scroll", () => scrollPct(scrollY, innerHeight, d.documentElement.scrollHeight) < t.scroll_pct! || hit("scroll_pct"), offs);
-  if (t.inactivity_s != null) later("inactivity_s"), on(d, "pointermove keydown scroll touchstart", () => later("inactivity_s"), offs);
-  if (t.click_selector) on(d, "click", (e) => e.target.closest?.(t.click_selector) && hit("click_selector"), offs);
+  if (t.d != null) delay = setTimeout(hit, t.d * 1e3, "d");
+  if (t.s != null) on(W, "scroll", () => scrollPct(scrollY, innerHeight, d.documentElement.scrollHeight) < t.s! || hit("s"), offs);
+  if (t.i != null) later("i"), on(d, "pointermove keydown scroll touchstart", () => later("i"), offs);
+  if (t.c) on(d, "click", (e) => e.target.closest?.(t.c) && hit("c"), offs);
 }
 
 function open(f: Form, user: boolean) {

@@ -16,22 +16,22 @@ export interface Visit {
 export function targets(t: Targeting, v: Visit): boolean {
   const path = v.path.split("?")[0];
   const any = (ps?: string[]) => ps?.some((p) => glob(p, p.includes("?") ? v.path : path));
-  const dev = t.device, who = t.visitor;
-  if ((t.include?.length && !any(t.include)) || any(t.exclude)) return false;
+  const dev = t.d, who = t.v;
+  if ((t.i?.length && !any(t.i)) || any(t.x)) return false;
   if ((dev == "mobile" && !v.mobile) || (dev == "desktop" && v.mobile)) return false;
   if ((who == "new" && v.returning) || (who == "returning" && !v.returning)) return false;
-  for (const k in t.utm) if (!glob(t.utm[k], v.source[k] || "")) return false;
-  return !t.referrer || glob(t.referrer, v.source.referrer || "");
+  for (const k in t.u) if (!glob(t.u[k], v.source[k] || "")) return false;
+  return !t.r || glob(t.r, v.source.referrer || "");
 }
 
-/** The trigger conditions a form waits for (null ones are off). */
-export const conditions = (t: Triggers): string[] =>
-  ["delay_s", "scroll_pct", "inactivity_s", "page_views", "click_selector"].filter((k) => (t as any)[k] != null);
+/** The trigger conditions a form waits for (null ones are off): d delay, s scroll, i inactivity,
+ * v page views, c click. */
+export const conditions = (t: Triggers): string[] => [..."dsivc"].filter((k) => (t as any)[k] != null);
 
 /** Should the form show, given the conditions met so far? No conditions: at once. */
 export function fires(t: Triggers, met: Set<string>): boolean {
   const want = conditions(t);
-  return !want.length || want[t.match == "all" ? "every" : "some"]((k) => met.has(k));
+  return !want.length || want[t.m == "all" ? "every" : "some"]((k) => met.has(k));
 }
 
 /** Scroll depth in percent (bottom of the viewport). */

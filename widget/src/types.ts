@@ -12,35 +12,37 @@ export interface Country {
   d?: string; // leading digits of a region sharing its code
 }
 
+// Display rules in the public config use one-letter keys (publicform.RULE_KEYS, docs/widget.md);
+// the form config (PHONECAPTURE_FORMS) keeps the long names given in the comments.
 export interface Triggers {
-  match?: "any" | "all";
-  delay_s?: number | null;
-  scroll_pct?: number | null;
-  inactivity_s?: number | null;
-  page_views?: number | null;
-  click_selector?: string | null;
+  m?: "any" | "all"; // match
+  d?: number | null; // delay_s
+  s?: number | null; // scroll_pct
+  i?: number | null; // inactivity_s
+  v?: number | null; // page_views
+  c?: string | null; // click_selector
 }
 
 export interface Targeting {
-  include?: string[];
-  exclude?: string[];
-  device?: "any" | "mobile" | "desktop";
-  utm?: Record<string, string> | null;
-  referrer?: string | null;
-  visitor?: "any" | "new" | "returning";
+  i?: string[]; // include
+  x?: string[]; // exclude
+  d?: "any" | "mobile" | "desktop"; // device
+  u?: Record<string, string> | null; // utm
+  r?: string | null; // referrer
+  v?: "any" | "new" | "returning"; // visitor
 }
 
 export interface Frequency {
-  after_close_days?: number | null;
-  after_submit_days?: number | null;
-  once_per_session?: boolean;
+  c?: number | null; // after_close_days
+  s?: number | null; // after_submit_days
+  o?: boolean; // once_per_session
 }
 
 export interface ExitOpts {
-  arm_delay_s?: number;
-  sensitivity_px?: number;
-  mobile_scroll_up_px?: number;
-  mobile_visibility?: boolean;
+  a?: number; // arm_delay_s
+  s?: number; // sensitivity_px
+  u?: number; // mobile_scroll_up_px
+  v?: boolean; // mobile_visibility
 }
 
 /** A consent checkbox (short keys, like the texts). */

@@ -7,7 +7,7 @@ import { conditions, fires, glob, scrollPct, targets } from "../src/rules";
 
 const visit = { path: "/product/kettle", mobile: false, returning: false, source: {} as Record<string, string> };
 
-describe("targeting", () => {
+describe("targeting (one-letter keys of the public config: docs/widget.md)", () => {
   it("globs", () => {
     expect(glob("/product/*", "/product/kettle")).toBe(true);
     expect(glob("/product/*", "/products")).toBe(false);
@@ -15,30 +15,30 @@ describe("targeting", () => {
   });
   it("include / exclude / device / visitor / utm / referrer", () => {
     expect(targets({}, visit)).toBe(true);
-    expect(targets({ include: ["/product/*"] }, visit)).toBe(true);
-    expect(targets({ include: ["/blog/*"] }, visit)).toBe(false);
-    expect(targets({ exclude: ["/product/kettle"] }, visit)).toBe(false);
-    expect(targets({ exclude: ["*?*nope*"] }, { ...visit, path: "/product/kettle?x=nope" })).toBe(false);
-    expect(targets({ device: "mobile" }, visit)).toBe(false);
-    expect(targets({ device: "desktop" }, visit)).toBe(true);
-    expect(targets({ visitor: "returning" }, visit)).toBe(false);
-    expect(targets({ visitor: "new" }, visit)).toBe(true);
-    expect(targets({ utm: { utm_source: "google*" } }, visit)).toBe(false);
-    expect(targets({ utm: { utm_source: "google*" } }, { ...visit, source: { utm_source: "google" } })).toBe(true);
-    expect(targets({ referrer: "*yandex.ru*" }, { ...visit, source: { referrer: "https://yandex.ru/search" } })).toBe(true);
+    expect(targets({ i: ["/product/*"] }, visit)).toBe(true);
+    expect(targets({ i: ["/blog/*"] }, visit)).toBe(false);
+    expect(targets({ x: ["/product/kettle"] }, visit)).toBe(false);
+    expect(targets({ x: ["*?*nope*"] }, { ...visit, path: "/product/kettle?x=nope" })).toBe(false);
+    expect(targets({ d: "mobile" }, visit)).toBe(false);
+    expect(targets({ d: "desktop" }, visit)).toBe(true);
+    expect(targets({ v: "returning" }, visit)).toBe(false);
+    expect(targets({ v: "new" }, visit)).toBe(true);
+    expect(targets({ u: { utm_source: "google*" } }, visit)).toBe(false);
+    expect(targets({ u: { utm_source: "google*" } }, { ...visit, source: { utm_source: "google" } })).toBe(true);
+    expect(targets({ r: "*yandex.ru*" }, { ...visit, source: { referrer: "https://yandex.ru/search" } })).toBe(true);
   });
 });
 
 describe("triggers", () => {
   it("no conditions fire at once; null ones are off", () => {
-    expect(conditions({ delay_s: null, scroll_pct: 70 })).toEqual(["scroll_pct"]);
+    expect(conditions({ d: null, s: 70 })).toEqual(["s"]); // delay_s off, scroll_pct on
     expect(fires({}, new Set())).toBe(true);
   });
   it("any / all", () => {
-    const t = { delay_s: 60, scroll_pct: 70 };
-    expect(fires(t, new Set(["delay_s"]))).toBe(true);
-    expect(fires({ ...t, match: "all" }, new Set(["delay_s"]))).toBe(false);
-    expect(fires({ ...t, match: "all" }, new Set(["delay_s", "scroll_pct"]))).toBe(true);
+    const t = { d: 60, s: 70 };
+    expect(fires(t, new Set(["d"]))).toBe(true);
+    expect(fires({ ...t, m: "all" }, new Set(["d"]))).toBe(false);
+    expect(fires({ ...t, m: "all" }, new Set(["d", "s"]))).toBe(true);
   });
   it("scroll depth", () => {
     expect(scrollPct(0, 800, 800)).toBe(100);
@@ -63,12 +63,12 @@ describe("frequency", () => {
     mark(st, "a", 0, "c");
     expect(allowed(st, "a", {}, 6 * DAY)).toBe(false);
     expect(allowed(st, "a", {}, 7 * DAY)).toBe(true);
-    expect(allowed(st, "a", { after_close_days: 1 }, 1 * DAY)).toBe(true);
+    expect(allowed(st, "a", { c: 1 }, 1 * DAY)).toBe(true);
     mark(st, "a", 0, "s");
     expect(allowed(st, "a", {}, 364 * DAY)).toBe(false);
-    expect(allowed(st, "b", { once_per_session: true }, 0)).toBe(true);
+    expect(allowed(st, "b", { o: true }, 0)).toBe(true);
     mark(st, "b", 0);
-    expect(allowed(st, "b", { once_per_session: true }, 0)).toBe(false);
+    expect(allowed(st, "b", { o: true }, 0)).toBe(false);
   });
 });
 
