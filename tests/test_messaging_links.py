@@ -95,3 +95,18 @@ def test_the_token_reveals_no_number_and_is_short(link_app):
     contact_id, _ = verified_contact(link_app)
     token = token_for(link_app, contact_id)
     assert len(token) == 32 and "912" not in token
+
+
+def test_erasure_cancels_everything_pending_and_suppresses_every_kind(link_app):
+    from flask_phonecapture.messaging.inbound import forget
+    from flask_phonecapture.models import Contact
+
+    contact_id, _ = verified_contact(link_app)
+    later = add_due(link_app, contact_id, kind="confirmation", not_before=utcnow() + timedelta(hours=1))
+    with link_app.app_context():
+        state = get_state()
+        forget(state, state.db.session.get(Contact, contact_id))
+        state.db.session.commit()
+        assert state.db.session.execute(select(Suppression.scope)).scalar() == "all"
+    assert {m.status for m in messages(link_app)} == {"cancelled"}
+    assert later in {m.id for m in messages(link_app)}

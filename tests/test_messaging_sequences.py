@@ -202,3 +202,10 @@ def test_invalid_sequences_stop_the_app(make_app):
     with pytest.raises(RuntimeError, match="no SMS template named 'nope'"):
         make_app(PHONECAPTURE_SEQUENCES={"x": {"steps": [{"template": "nope",
                                                           "purpose": "marketing_sms"}]}})
+
+
+def test_marketing_steps_need_a_public_url_for_their_link(make_app):
+    with pytest.raises(RuntimeError, match="set PHONECAPTURE_PUBLIC_URL"):
+        make_app(PHONECAPTURE_SEQUENCES={"promo": {"trigger": "verified", "steps": [
+            {"template": "marketing", "kind": "marketing", "after": "3d", "purpose": "marketing_sms",
+             "offer": "Скидка"}]}})

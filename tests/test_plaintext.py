@@ -73,3 +73,47 @@ def test_error_answers_do_not_echo_the_number(client):
     response = submit(client, "+49 30 1234567", form_id="tracking")
     assert response.status_code == 422
     assert "1234567" not in response.get_data(as_text=True)
+
+
+def test_no_plaintext_number_in_messaging_tables_or_counters(make_app, fake_twilio, queue_name, caplog):
+    """Keyword events, early receipts, switches, sequence rows, anti-pumping counters."""
+    from flask_phonecapture.messaging import jobs
+    from flask_phonecapture.models import Message
+
+    caplog.set_level(logging.DEBUG)
+    app, _ = make_app(PHONECAPTURE_PUBLIC_URL="https://shop.example",
+                      PHONECAPTURE_PUMP_LIMITS={"number": "5/60", "prefix": "5/60", "ip": "5/60"},
+                      PHONECAPTURE_SEQUENCES={"welcome": {"trigger": "verified", "steps": [
+                          {"template": "confirmation", "purpose": "service_sms"},
+                          {"template": "followup", "after": "1d", "purpose": "marketing_sms"}]}},
+                      **fake_twilio.config())
+    client = app.test_client()
+    response = submit(client, NUMBER, name="Анна", consents={"service_sms": True, "marketing_sms": True})
+    assert response.status_code == 201
+    with app.app_context():
+        state = get_state()
+        state.queue = type("Q", (), {"enqueue_send": lambda *a, **k: None, "name": "none"})()
+        otp = state.db.session.execute(sa.select(Message)).scalar_one()
+        jobs.send_message(otp.id)
+    code = fake_twilio.accepted[0].body.split(": ")[1][:6]
+    assert client.post(f"/phonecapture/api/v1/submissions/{response.json['id']}/verify",
+                       json={"code": code}).status_code == 200
+    from flask_phonecapture.messaging.signatures import twilio_signature
+
+    url = "https://shop.example/phonecapture/hooks/twilio/status"
+    form = {"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered", "To": "+79123456789"}
+    client.post("/phonecapture/hooks/twilio/status", data=form,
+                headers={"X-Twilio-Signature": twilio_signature(fake_twilio.auth_token, url, form)})
+    inbound_url = "https://shop.example/phonecapture/hooks/twilio/inbound"
+    for text in ("STOP", "START", "HELP"):
+        form = {"MessageSid": "SM" + text.lower() * 8, "From": "+79123456789", "Body": text}
+        client.post("/phonecapture/hooks/twilio/inbound", data=form, headers={
+            "X-Twilio-Signature": twilio_signature(fake_twilio.auth_token, inbound_url, form)})
+    dump = dump_database(app)
+    assert "stop" in dump and "SM" + "0" * 32 in dump  # the scan sees the new tables
+    for needle in NEEDLES:
+        assert needle not in dump, needle
+    if REDIS_URL:
+        assert "9123456789" not in dump_redis(queue_name)
+    for record in caplog.records:
+        assert "9123456789" not in digits_only(record.getMessage())

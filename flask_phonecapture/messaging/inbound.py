@@ -109,3 +109,11 @@ def handle(state, provider: str, from_e164: str, text: str, provider_message_id:
         dispatch(state, [reply_id])
     log.info("phonecapture: inbound %s via %s", word, provider)
     return word
+
+
+def forget(state, contact: Contact) -> int:
+    """For erasure (privacy): cancel everything still pending for the contact and suppress the
+    number for every kind of message. In the caller's transaction; returns rows cancelled."""
+    if contact.blind_index:
+        suppress(state, contact.blind_index, reason="erased", scope="all")
+    return cancel_pending(state, contact.id, reason="contact erased")

@@ -59,8 +59,20 @@ def send_message(message_id: str) -> str:
     """Claim the outbox row, send it once, record the outcome. Returns what happened."""
     with app_context():
         state = get_state()
-        _keep_sweep_scheduled(state)
-        return _send(state, message_id)
+        try:
+            _keep_sweep_scheduled(state)
+            return _send(state, message_id)
+        finally:
+            _end_transaction(state)
+
+
+def _end_transaction(state) -> None:
+    """Every write above is committed; end the read that may still be open, so a worker never
+    sits "idle in transaction" between jobs (holding locks that block migrations and vacuum)."""
+    try:
+        state.db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the next job reconnects
+        pass
 
 
 def sweep(older_than_s: int | None = None) -> int:
@@ -72,6 +84,7 @@ def sweep(older_than_s: int | None = None) -> int:
         try:
             return sweep_outbox(state, older_than_s=older_than_s)
         finally:
+            _end_transaction(state)
             schedule_next_sweep(state)
 
 
@@ -94,25 +107,60 @@ def _keep_sweep_scheduled(state) -> None:
 
 # ---------------------------------------------------------------------------- sending
 
+class _Row:
+    """The columns a send needs, read in one query (no ORM object to expire on commit)."""
+
+    __slots__ = ("id", "status", "not_before", "kind", "purpose", "sequence", "body_enc",
+                 "idempotency_key", "attempts", "contact_id", "e164_enc", "blind_index",
+                 "contact_status")
+
+    def __init__(self, row):
+        for name in self.__slots__:
+            setattr(self, name, getattr(row, name))
+
+
+_COLUMNS = (Message.id, Message.status, Message.not_before, Message.kind, Message.purpose,
+            Message.sequence, Message.body_enc, Message.idempotency_key, Message.attempts,
+            Message.contact_id, Contact.e164_enc, Contact.blind_index,
+            Contact.status.label("contact_status"))
+
+#: seconds a worker trusts its last look at the pause switch (one query saved per send)
+PAUSE_CHECK_S = 2.0
+
+
+def _paused_until(state):
+    rt = runtime()
+    now = time.monotonic()
+    cached = rt.pause_cache
+    if cached is None or now - cached[0] > PAUSE_CHECK_S:
+        cached = rt.pause_cache = (now, switches.active_until(state, switches.PAUSED))
+    return cached[1]
+
+
 def _send(state, message_id: str) -> str:
     session = state.db.session
     now = utcnow()
-    message = session.get(Message, message_id)
-    if message is None or message.status not in CLAIMABLE:
+    found = session.execute(select(*_COLUMNS).join(Contact, Contact.id == Message.contact_id,
+                                                   isouter=True)
+                            .where(Message.id == message_id)).first()
+    if found is None or found.status not in CLAIMABLE:
+        session.commit()
         return "skipped"  # sent already, cancelled, or another worker has it
+    message = _Row(found)
     if message.not_before > now:
+        session.commit()
         return "skipped"  # not due: its wake-up (or the sweeper) comes back later
 
-    paused = switches.active_until(state, switches.PAUSED)
-    if paused is not None:
+    paused = _paused_until(state)
+    if paused is not None and paused > now:
         return _defer(state, message, paused, "paused: provider out of credit")
 
-    contact = session.get(Contact, message.contact_id)
-    if contact is None or contact.e164_enc is None or message.body_enc is None:
+    if message.e164_enc is None or message.body_enc is None:
         return _cancel(session, message, "contact erased")
-    to = state.keyring.decrypt(contact.e164_enc, f"phonecapture_contact.e164_enc.{contact.id}")
+    to = state.keyring.decrypt(message.e164_enc,
+                               f"phonecapture_contact.e164_enc.{message.contact_id}")
     if message.kind != "otp":
-        refusal = _refusal(state, message, contact)
+        refusal = _refusal(state, message)
         if refusal:
             return _cancel(session, message, refusal)
     if message.kind in PROMOTIONAL:
@@ -129,7 +177,7 @@ def _send(state, message_id: str) -> str:
     session.commit()
     if not claimed:
         return "skipped"
-    session.refresh(message)
+    message.attempts += 1
 
     provider = state.provider
     try:
@@ -159,7 +207,8 @@ def _send(state, message_id: str) -> str:
         _mark(session, message.id, "unknown", f"unexpected {type(exc).__name__}")
         log.exception("phonecapture: unexpected error while sending message %s", message.id)
         return "unknown"
-    _record_sent(state, provider, message, result)
+    _record_sent(state, provider, message, result, keyed_callback=callback is not None and
+                 provider.name in ("twilio", "smsaero"))
     return result.status
 
 
@@ -182,22 +231,22 @@ def status_callback(state, provider, message) -> str | None:
     return f"{url}?m={quote(message.idempotency_key, safe='')}"
 
 
-def _refusal(state, message, contact) -> str | None:
+def _refusal(state, message) -> str | None:
     """Why a non-code message must not go out now (consent gone, number suppressed)."""
     if message.purpose:
         from ..consent import has_consent
 
-        if not has_consent(state, contact.id, message.purpose):
+        if not has_consent(state, message.contact_id, message.purpose):
             return f"no consent for {message.purpose}"
     scopes = ["all", "marketing"] if message.kind in PROMOTIONAL else ["all"]
-    if contact.blind_index and state.db.session.execute(
-            select(Suppression.id).where(Suppression.blind_index == contact.blind_index,
+    if message.blind_index and state.db.session.execute(
+            select(Suppression.id).where(Suppression.blind_index == message.blind_index,
                                          Suppression.scope.in_(scopes)).limit(1)).first():
         return "number is on the suppression list"
     return None
 
 
-def _record_sent(state, provider, message, result) -> None:
+def _record_sent(state, provider, message, result, keyed_callback: bool = False) -> None:
     session = state.db.session
     new = result.status if result.status in RANK else "sent"
     session.execute(
@@ -207,9 +256,10 @@ def _record_sent(state, provider, message, result) -> None:
                 # a receipt may have moved the row already: never move it back
                 status=case((Message.status.in_(below(new)), new), else_=Message.status)))
     session.commit()
-    from .receipts import apply_early
+    if not keyed_callback:  # a receipt carrying our key never waits in the early-receipt table
+        from .receipts import apply_early
 
-    apply_early(state, message.id, provider.name, result.provider_id)
+        apply_early(state, message.id, provider.name, result.provider_id)
     if message.kind != "otp":  # codes are counted when they are requested (antipump)
         from .antipump import count_sent
 
@@ -244,6 +294,7 @@ def _retryable(state, provider, message, exc: RetryableError) -> str:
 def _out_of_credit(state, provider, message, exc) -> str:
     seconds = current_app.config["PHONECAPTURE_SMS_PAUSE_S"]
     until = switches.set_switch(state, switches.PAUSED, seconds, f"out_of_credit: {exc.reason}")
+    runtime().pause_cache = (time.monotonic(), until)  # this worker stops at once
     alert("out_of_credit", f"SMS provider {provider.name} is out of credit; sending paused "
           f"until {until:%Y-%m-%d %H:%M} UTC", provider=provider.name, until=until)
     _back_to_pending(state.db.session, message, f"out_of_credit: {exc.reason}", not_before=until,

@@ -22,6 +22,7 @@ class Runtime:
     redis_down_until: float = 0.0             # skip Redis for a moment after it failed
     sweep_checked_at: float = 0.0
     enqueue_failed: bool = False              # the queue was unreachable at the last try
+    pause_cache: tuple | None = None          # (monotonic time, paused-until) seen last
 
 
 def runtime(app: Flask | None = None) -> Runtime:

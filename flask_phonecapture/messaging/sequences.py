@@ -119,6 +119,9 @@ def load(config, templates) -> dict[str, Sequence]:
             raise RuntimeError(f"PHONECAPTURE_SEQUENCES[{name!r}] is invalid: {where}: "
                                f"{first['msg']}") from None
         for i, step in enumerate(seq.steps):
+            if step.kind == "marketing" and not config.get("PHONECAPTURE_PUBLIC_URL"):
+                raise RuntimeError(f"PHONECAPTURE_SEQUENCES[{name!r}] step {i} is marketing: set "
+                                   "PHONECAPTURE_PUBLIC_URL so it can carry the unsubscribe link")
             if not templates.has(step.template):
                 raise RuntimeError(f"PHONECAPTURE_SEQUENCES[{name!r}] step {i}: no SMS template "
                                    f"named {step.template!r}")

@@ -123,6 +123,9 @@ class FakeSmsServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes: without this, Nagle + delayed ACK hold
+            # the body back ~40 ms on every keep-alive request (a stub artefact, not a provider's)
+            disable_nagle_algorithm = True
 
             def do_GET(self):
                 server._handle(self)
