@@ -89,8 +89,10 @@ def reconcile_unknown(state, limit: int = 200) -> int:
     Rows without either stay ``unknown`` for a person to look at (never resent blindly)."""
     session = state.db.session
     provider = state.provider
-    rows = session.execute(select(Message.id, Message.provider_id, Message.provider)
-                           .where(Message.status == "unknown").limit(limit)).all()
+    stmt = select(Message.id, Message.provider_id, Message.provider).where(Message.status == "unknown")
+    if not getattr(provider, "idempotent", False):  # only rows a lookup can settle
+        stmt = stmt.where(Message.provider_id.is_not(None))
+    rows = session.execute(stmt.order_by(Message.updated_at).limit(limit)).all()
     settled = 0
     requeue = []
     for row in rows:
@@ -102,6 +104,10 @@ def reconcile_unknown(state, limit: int = 200) -> int:
                 continue
             if status and advance(session, row.id, status):
                 settled += 1
+            else:  # not settled: the next sweep asks about the others first
+                session.execute(update(Message).where(Message.id == row.id,
+                                                      Message.status == "unknown")
+                                .values(updated_at=utcnow()))
         elif getattr(provider, "idempotent", False):
             moved = session.execute(update(Message).where(Message.id == row.id,
                                                           Message.status == "unknown")
