@@ -185,3 +185,18 @@ def test_receipt_before_the_send_returns_then_again_then_out_of_order(make_app, 
         assert rows(app)[0].status == "delivered"
     finally:
         web.stop()
+
+
+def test_worker_stops_on_sigterm_and_survives_a_redis_restart(make_app, private_redis, workers):
+    app, _ = make_app(PHONECAPTURE_REDIS_URL=private_redis.url)
+    worker = workers(app, {})
+    time.sleep(3)  # up and idle
+    private_redis.stop()
+    time.sleep(2)
+    private_redis.start()
+    time.sleep(3)
+    assert worker.process.poll() is None, worker.log()[-2000:]
+    started = time.monotonic()
+    worker.process.terminate()
+    worker.process.wait(8)
+    assert time.monotonic() - started < 8

@@ -41,12 +41,19 @@ def run(state, *, redis_url: str, queue_name: str, fork: bool = False, burst: bo
                         type(exc).__name__)
         finally:
             _own_signals(stop)
-        if burst or stop["requested"] or getattr(worker, "_stop_requested", False):
+        if burst or stop["requested"] or _asked_to_stop(worker):
             return
         _wait_for(connection, stop)
         if stop["requested"]:
             return
         schedule_next_sweep(state)
+
+
+def _asked_to_stop(worker) -> bool:
+    """RQ ends ``work()`` the same way for SIGTERM and for a Redis error it gave up on; only
+    a stop request sets these."""
+    return bool(getattr(worker, "_stop_requested", False)
+                or getattr(worker, "_shutdown_requested_date", None))
 
 
 def _own_signals(stop: dict) -> None:
