@@ -77,7 +77,8 @@ def worker(burst, fork, no_scheduler):
 
 
 @cli.command("sweep")
-@click.option("--older-than", default=60, show_default=True, help="Seconds a due row may wait.")
+@click.option("--older-than", type=int, default=None,
+              help="Seconds a due row may wait (default: PHONECAPTURE_SWEEP_STALE_S).")
 @with_appcontext
 def sweep(older_than):
     """Re-enqueue outbox rows that no worker picked up; mark stuck sends unknown."""
