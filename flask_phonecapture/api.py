@@ -16,7 +16,6 @@ from werkzeug.exceptions import HTTPException
 from . import leads
 from .extension import get_state
 from .models import EventCounter
-from .netutil import client_ip, ip_prefix
 from .publicform import public_config
 from .webforms import SOURCE_KEYS, flatten_submission, submission_form
 
@@ -217,11 +216,8 @@ def _type_errors(body: dict, spec) -> dict[str, list[str]]:
 
 
 def _meta(body: dict | None = None) -> leads.RequestMeta:
-    ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"])
     first_touch = ((body or {}).get("source") or {}).get("first_touch") if body else None
-    return leads.RequestMeta(ip_prefix=ip_prefix(ip), user_agent=request.headers.get("User-Agent"),
-                             host=request.host.split(":")[0],
-                             first_touch=first_touch if isinstance(first_touch, dict) else None)
+    return leads.RequestMeta.from_request(first_touch)
 
 
 @api_bp.post("/submissions")

@@ -19,7 +19,7 @@ import logging
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -83,6 +83,7 @@ class Keyring:
     keys: list[tuple[str, bytes]]
     index_key: bytes
     index_bits: int = 32
+    _subkeys: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def primary_id(self) -> str:
@@ -125,11 +126,10 @@ class Keyring:
 
     def subkey(self, purpose: str) -> bytes:
         """A per-purpose key derived from the index root (HKDF-SHA256), derived once."""
-        cache = self.__dict__.setdefault("_subkeys", {})
-        if purpose not in cache:
-            cache[purpose] = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+        if purpose not in self._subkeys:
+            self._subkeys[purpose] = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                                   info=f"phonecapture/{purpose}".encode()).derive(self.index_key)
-        return cache[purpose]
+        return self._subkeys[purpose]
 
     def blind_index(self, value: str, purpose: str = "contact.e164") -> str:
         """Keyed HMAC-SHA256 truncated to ``index_bits``: many numbers share one value on purpose."""

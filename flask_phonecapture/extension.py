@@ -101,7 +101,7 @@ class PhoneCapture:
             raise RuntimeError("PhoneCapture needs a Flask-SQLAlchemy instance: PhoneCapture(app, db=db)")
 
         cfg.apply_defaults(app.config)
-        cfg.check_known(app.config, _extra_known_keys())
+        cfg.check_known(app.config)
         if app.config["PHONECAPTURE_ENV"] not in ("development", "production"):
             raise cfg.ConfigError("PHONECAPTURE_ENV must be 'development' or 'production'")
         if app.config["PHONECAPTURE_ENV"] == "production":
@@ -162,15 +162,6 @@ class PhoneCapture:
         from .messaging.sequences import schedule
 
         return schedule(get_state(), getattr(contact, "id", contact), sequence, at)
-
-
-def _extra_known_keys() -> set[str]:
-    """Keys owned by optional packages (providers) that declare their own settings."""
-    try:
-        from .messaging.settings import KNOWN_KEYS
-    except ImportError:
-        return set()
-    return set(KNOWN_KEYS)
 
 
 def _render_form(form_id: str, **kwargs) -> Markup:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from flask import current_app
+from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer
 from sqlalchemy import func, insert, select
 
@@ -22,7 +22,7 @@ from .forms import FormSpec
 from .messaging import outbox
 from .messaging.texts import otp_text
 from .models import Message, Submission, Verification, new_id, utcnow
-from .netutil import scrub
+from .netutil import client_ip, ip_prefix, scrub
 from .signals import phone_verified, submission_created
 
 _submissions = Submission.__table__
@@ -49,7 +49,14 @@ class RequestMeta:
     user_agent: str | None
     host: str | None = None
     first_touch: dict | None = None
-    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, first_touch=None) -> "RequestMeta":
+        """What we keep of the current request: IP prefix, user agent, host, first touch."""
+        ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"])
+        return cls(ip_prefix=ip_prefix(ip), user_agent=request.headers.get("User-Agent"),
+                   host=request.host.split(":")[0],
+                   first_touch=first_touch if isinstance(first_touch, dict) else None)
 
 
 # -- submit token ------------------------------------------------------------
@@ -215,7 +222,8 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
 
 
 # -- verify / resend ---------------------------------------------------------
-def _load(state, submission_id: str) -> Submission:
+def load_submission(state, submission_id: str) -> Submission:
+    """The submission, or LeadError 404 (ids that can't be ours never reach the database)."""
     submission = state.db.session.get(Submission, submission_id) if _plausible_id(submission_id) else None
     if submission is None:
         raise LeadError(404, "unknown_submission", "No such submission.")
@@ -228,7 +236,7 @@ def _plausible_id(value: str) -> bool:
 
 def verify_code(state, submission_id: str, code: str) -> Submission:
     session = state.db.session
-    submission = _load(state, submission_id)
+    submission = load_submission(state, submission_id)
     if submission.status == "verified":
         return submission  # the same correct code twice (double click) is still a success
     verification = submission.verification
@@ -271,7 +279,7 @@ def resend_code(state, spec_lookup, submission_id: str, meta: RequestMeta) -> in
     """Send a fresh code; returns seconds until the next resend is allowed."""
     session = state.db.session
     config = current_app.config
-    submission = _load(state, submission_id)
+    submission = load_submission(state, submission_id)
     if submission.status == "verified":
         raise LeadError(409, "already_verified", "This number is already confirmed.")
     verification = submission.verification

@@ -5,11 +5,10 @@ Same Flask-WTF classes as the API, with CSRF on. Templates live under
 """
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, url_for)
+from flask import (Blueprint, abort, redirect, render_template, request, url_for)
 
 from . import leads
 from .extension import get_state
-from .netutil import client_ip, ip_prefix
 from .texts import UI, resolved  # noqa: F401  (UI: the built-in texts, re-exported)
 from .webforms import ResendForm, VerifyForm, submission_form
 
@@ -46,12 +45,6 @@ def render_form_snippet(form_id: str, page_url: str | None = None) -> str:
     return render_template("phonecapture/_form.html", **_context(spec, form))
 
 
-def _meta():
-    ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"])
-    return leads.RequestMeta(ip_prefix=ip_prefix(ip), user_agent=request.headers.get("User-Agent"),
-                             host=request.host.split(":")[0])
-
-
 @pages_bp.route("/f/<form_id>", methods=["GET", "POST"])
 def form_page(form_id: str):
     spec = _spec_or_404(form_id)
@@ -67,7 +60,7 @@ def form_page(form_id: str):
         if form.validate():
             if leads.looks_like_bot(form, token_age):
                 return redirect(url_for(".done", form_id=spec.id))
-            result = leads.create_submission(state, spec, form, _meta())
+            result = leads.create_submission(state, spec, form, leads.RequestMeta.from_request())
             return redirect(url_for(".verify_page", form_id=spec.id, submission_id=result.id))
         status = 422
         if form.errors.get("csrf_token"):  # stale or missing session: say so, keep what was typed
@@ -84,7 +77,7 @@ def verify_page(form_id: str, submission_id: str):
     spec = _spec_or_404(form_id)
     state = get_state()
     try:
-        submission = leads._load(state, submission_id)
+        submission = leads.load_submission(state, submission_id)
     except leads.LeadError:
         abort(404)
     if submission.form_id != spec.id:
@@ -116,7 +109,7 @@ def resend_page(form_id: str, submission_id: str):
     if not ResendForm().validate_on_submit():
         abort(400)
     try:
-        leads.resend_code(get_state(), get_state().forms.get, submission_id, _meta())
+        leads.resend_code(get_state(), get_state().forms.get, submission_id, leads.RequestMeta.from_request())
     except leads.LeadError as exc:
         if exc.status == 404:
             abort(404)
@@ -132,7 +125,7 @@ def done(form_id: str):
     sid = request.args.get("s")
     if sid:
         try:
-            back = leads._load(get_state(), sid).page_url
+            back = leads.load_submission(get_state(), sid).page_url
         except leads.LeadError:
             back = None
     if back and not back.startswith(("http://", "https://", "/")):

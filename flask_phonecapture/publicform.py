@@ -11,16 +11,13 @@ import re
 from flask import current_app, request
 
 from .forms import FormSpec
+from .masks import country_masks
 from .texts import UI, WIDGET_KEYS, widget_texts
 
 
 def country_templates(spec: FormSpec, locale: str | None = None) -> list[dict]:
     """Mask templates of the allowed regions. With one region there is no country list (no
     name) and no sibling region to tell apart (no leading digits)."""
-    try:
-        from .masks import country_masks
-    except ImportError:  # the widget's mask module is optional for the server
-        return [{"region": r} for r in spec.allowed_regions]
     out = country_masks(spec.allowed_regions, locale or spec.effective_locale)
     if len(out) == 1:
         out[0].pop("n")

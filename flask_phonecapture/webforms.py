@@ -125,9 +125,10 @@ def _build_form_class(spec: FormSpec) -> type[SubmissionFormBase]:
 
 def submission_form(spec: FormSpec, formdata=None, *, csrf: bool = True) -> SubmissionFormBase:
     cls = _form_class(spec)
-    if formdata is None:
-        return cls(meta={"csrf": csrf} if not csrf else {})
-    return cls(formdata=formdata, meta={"csrf": csrf} if not csrf else {})
+    meta = {} if csrf else {"csrf": False}  # {} keeps the app's WTF_CSRF_ENABLED
+    if formdata is None:  # Flask-WTF then reads the request's form itself
+        return cls(meta=meta)
+    return cls(formdata=formdata, meta=meta)
 
 
 def flatten_submission(body: dict) -> MultiDict:

@@ -12,6 +12,16 @@ from flask_phonecapture.models import Message, utcnow
 from tests.conftest import REDIS_URL, require_services, sent_codes, submit
 
 
+WORKER_APP = "tests.fakes.worker_app:create_app"
+
+
+def worker_env(app, queue_name, tmp_path) -> dict:
+    """Environment for a worker subprocess building the test app on the same database and queue."""
+    return dict(os.environ, PHONECAPTURE_FAULT_DB=app.config["SQLALCHEMY_DATABASE_URI"],
+                PHONECAPTURE_FAULT_REDIS=REDIS_URL, PHONECAPTURE_FAULT_QUEUE=queue_name,
+                PHONECAPTURE_FAULT_INSTANCE=str(tmp_path))
+
+
 def only_message(app):
     with app.app_context():
         return get_state().db.session.execute(select(Message)).scalar_one()
@@ -28,7 +38,7 @@ def test_job_run_twice_sends_once(app, client, capsys, run_jobs):
     assert sent_codes(capsys) == []
 
 
-def test_job_arguments_are_ids_only(make_app, client=None):
+def test_job_arguments_are_ids_only(make_app):
     app, _ = make_app(PHONECAPTURE_REDIS_URL="redis://127.0.0.1:1/0")  # unreachable: rows stay pending
     client = app.test_client()
     assert submit(client).status_code == 201  # the visitor is not failed by the queue
@@ -91,11 +101,9 @@ def test_real_rq_worker_process_sends_the_code(make_app, queue_name, capsys, tmp
     assert only_message(app).status == "pending"  # in Redis, not sent yet
     with app.app_context():
         assert RQQueue(REDIS_URL, queue_name).rq.count == 1
-    env = dict(os.environ, PHONECAPTURE_WORKER_TEST_DB=app.config["SQLALCHEMY_DATABASE_URI"],
-               PHONECAPTURE_WORKER_TEST_QUEUE=queue_name, PHONECAPTURE_WORKER_TEST_INSTANCE=str(tmp_path))
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "tests.worker_app:create_app", "phonecapture", "worker",
-         "--burst"], env=env, capture_output=True, text=True, timeout=120)
+        [sys.executable, "-m", "flask", "--app", WORKER_APP, "phonecapture", "worker", "--burst"],
+        env=worker_env(app, queue_name, tmp_path), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "[phonecapture sms] +7 *** ***-**-89" in result.stdout
     assert only_message(app).status == "delivered"
@@ -106,9 +114,7 @@ def test_plain_rq_worker_runs_the_jobs_too(make_app, queue_name, tmp_path):
     require_services()
     app, _ = make_app()
     assert submit(app.test_client()).status_code == 201
-    env = dict(os.environ, FLASK_APP="tests.worker_app:create_app",
-               PHONECAPTURE_WORKER_TEST_DB=app.config["SQLALCHEMY_DATABASE_URI"],
-               PHONECAPTURE_WORKER_TEST_QUEUE=queue_name, PHONECAPTURE_WORKER_TEST_INSTANCE=str(tmp_path))
+    env = dict(worker_env(app, queue_name, tmp_path), FLASK_APP=WORKER_APP)
     result = subprocess.run(
         [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS_URL, "-w", "rq.SimpleWorker",
          queue_name], env=env, capture_output=True, text=True, timeout=120)
