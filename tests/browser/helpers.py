@@ -26,6 +26,12 @@ LCP = """() => new Promise(resolve => {
 })"""
 
 
+# The page behind a modal is inert: its controls cannot take focus, whatever the site's own
+# `inert` attributes say (the widget never touches them; the browser's modal dialog does this).
+BACKGROUND_INERT = """() => [...document.querySelectorAll('main a, main button, main input, header a')]
+  .every(el => { el.focus(); return document.activeElement !== el })"""
+
+
 def axe(page, include_selector=None) -> list[dict]:
     """Run axe-core in the page (shadow DOM included); return violations, summarised."""
     with open(AXE, encoding="utf-8") as fh:

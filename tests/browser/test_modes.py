@@ -1,5 +1,5 @@
 """Each display mode, in Chromium, against the real API."""
-from tests.browser.helpers import LAYOUT_SHIFT, goto
+from tests.browser.helpers import BACKGROUND_INERT, LAYOUT_SHIFT, goto
 
 PHONE = "Телефон"
 
@@ -13,7 +13,7 @@ def test_popup_waits_for_its_delay_then_shows_a_modal(site, page):
     dialog = page.get_by_role("dialog", name="Перезвоним вам")
     dialog.wait_for()
     assert dialog.get_attribute("aria-modal") == "true"
-    assert page.evaluate("() => document.querySelector('main').inert") is True
+    assert page.evaluate(BACKGROUND_INERT) is True
     assert page.errors == []
 
 
@@ -26,7 +26,7 @@ def test_slidein_after_scroll_does_not_block_or_take_focus(site, page):
     dialog.wait_for()
     assert dialog.get_attribute("aria-modal") is None
     assert page.evaluate("() => document.activeElement.id") == "email"  # focus not stolen
-    assert page.evaluate("() => document.querySelector('main').inert") is False
+    assert page.evaluate(BACKGROUND_INERT) is False
     page.locator("#email").fill("still typing")  # page stays usable
     page.locator("#email").press("Escape")
     assert page.get_by_role("dialog").count() == 1  # Escape elsewhere leaves it

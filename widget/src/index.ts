@@ -11,11 +11,11 @@ import { h, on } from "./dom";
 
 const d = document;
 import { beacon, bus, emit, init, load, mark, now, st, type Form } from "./page";
-import { mount, shadow, type View } from "./ui";
+import { mount, shadow } from "./ui";
 
 const W = window as any;
 const forms: Record<string, Form> = {};
-let view: View | undefined; // the open popup or slide-in
+let view: (() => void) | undefined; // the open popup or slide-in
 let busy = 0; // one interruption per page view, across all forms
 
 const form = (id: string) => (forms[id] ||= { id_: id, q_: [] });
@@ -70,9 +70,9 @@ function start(f: Form) {
       arm(cfg.triggers || {}, () => {
         const host = h("div", { "data-phonecapture-teaser": id });
         d.body.append(host);
-        shadow(host, f).append(h("div", { class: "w" }, h("button", {
+        shadow(host, f).append(h("button", {
           class: "b t", type: "button", "aria-haspopup": "dialog", onclick: () => open(f, true),
-        }, cfg.texts.te)));
+        }, cfg.texts.te));
         beacon(f, "impression");
       });
   }
@@ -93,7 +93,7 @@ const API = {
   /** Open a form now (the visitor asked: no triggers, targeting or frequency). */
   open: (id: string) => (open(form(id), true), API),
   /** Close the open popup or slide-in. */
-  close: () => (view?.close_(), API),
+  close: () => (view?.(), API),
   /** Listen to show | submit | verified | close: a CustomEvent with detail.form; preventDefault() cancels. */
   on: (type: string, fn: (e: CustomEvent) => void) => (bus.addEventListener(type, fn as EventListener), API),
   off: (type: string, fn: (e: CustomEvent) => void) => (bus.removeEventListener(type, fn as EventListener), API),

@@ -1,11 +1,13 @@
 /**
  * One form on screen: phone step → SMS-code step → success, in an open shadow root.
- * kind "o" modal (popup, exit intent, teaser, API), "s" slide-in (no focus move, no trap),
- * "i" inline (part of the page). Texts come resolved in the config (cfg.texts, short keys:
+ * kind "o" modal (popup, exit intent, teaser, API): a native <dialog> opened with showModal(),
+ * so the browser makes the page inert, puts the form in the top layer and gives focus back on
+ * close; "s" slide-in (an open, non-modal dialog: no focus move, no trap); "i" inline (a
+ * section of the page). Texts come resolved in the config (cfg.texts, short keys:
  * docs/widget.md).
  */
 import { CSS } from "./css";
-import { h, on, type Kid } from "./dom";
+import { h, on } from "./dom";
 import { fill } from "./i18n";
 import { complete, e164, show } from "./masks";
 import { beacon, emit, load, mark, now, source, type Form } from "./page";
@@ -16,16 +18,12 @@ export type Kind = "o" | "s" | "i";
 let sheet: CSSStyleSheet;
 /** Open shadow root with the stylesheet (a constructed sheet is not subject to CSP; parsed
  * once for every form), and the form's theme as custom properties on the host (CSSOM, also
- * allowed under a strict CSP). The page's font inherits unless the theme names one. */
+ * allowed under a strict CSP). */
 export function shadow(host: HTMLElement, f: Form): ShadowRoot {
   const r = host.attachShadow({ mode: "open" });
   const th: Record<string, string> = f.cfg_!.theme || {};
-  try {
-    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
-    r.adoptedStyleSheets = [sheet];
-  } catch {
-    r.append(h("style", { nonce: f.nonce_ }, CSS));
-  }
+  if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
+  r.adoptedStyleSheets = [sheet];
   for (const k in th) host.style.setProperty("--" + k[0], th[k]); // brand → --b, radius → --r, font → --f
   return r;
 }
@@ -42,21 +40,14 @@ async function post(url: string, body = {}): Promise<[number, any, number]> {
   }
 }
 
-export interface View {
-  host_: HTMLElement;
-  close_(): void;
-}
-
-export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): View {
+/** Build and show the form; returns its close(). */
+export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): () => void {
   const cfg = f.cfg_!;
   const T = cfg.texts;
   const sr = shadow(host, f);
   const t0 = now();
   const modal = kind == "o";
   const inline = kind == "i";
-  let before: any = document.activeElement; // deep: a teaser's button sits in a shadow root
-  while (before?.shadowRoot?.activeElement) before = before.shadowRoot.activeElement;
-  const inert: HTMLElement[] = [];
   let done = 0; // a number was submitted
   let opened = 0;
   let timer: any;
@@ -64,26 +55,31 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
 
   const btn = (cls: string, text: string, onclick?: () => unknown) =>
     h("button", { class: cls, type: onclick ? "button" : "submit", onclick }, text) as HTMLButtonElement;
-  const err = (i: string) => h("p", { class: "e", id: i, "aria-live": "polite" });
-  const field = (...kids: Kid[]) => h("div", { class: "f" }, ...kids);
+  /** A field: its parts, then its error line (id + "e", announced: aria-live). */
+  const field = (id: string, ...kids: (Node | string | false | 0 | undefined)[]) =>
+    h("div", { class: "f" }, ...kids, h("p", { class: "e", id: id + "e", "aria-live": "polite" }));
+  const input = (id: string, attrs: Record<string, unknown>) =>
+    h("input", { id, class: "q", "aria-describedby": id + "e", ...attrs }) as HTMLInputElement;
   const label = (id: string, text: string) => h("label", { for: id }, text);
+  const clear = () => {
+    for (const n of sr.querySelectorAll<HTMLElement>(".e,[aria-invalid]")) n.className == "e" ? (n.textContent = "") : (n.ariaInvalid = null);
+  };
+  /** Show an error on a field (or, for a form, under it); returns the element to focus. */
+  const bad = (el: HTMLElement, msg: string) => {
+    sr.getElementById(el.id + "e")!.textContent = msg;
+    el.ariaInvalid = "true";
+    return el;
+  };
   const title = h("h2", { id: "t" }, T.t);
   const step = h("div", { class: "k" });
-  const box = h(inline ? "section" : "div", {
-    class: "d", role: !inline && "dialog", "aria-modal": modal && "true", "aria-labelledby": "t", tabindex: -1,
-  }, !inline && h("button", { class: "x", type: "button", "aria-label": T.x, onclick: () => close() }, "×"), title,
-    // Slide-in on a small screen: title and this button until the visitor asks for the form.
-    kind == "s" && btn("b z", T.s, () => (wrap.classList.add("v"), tel.focus())),
-    step);
-  const wrap = h("div", { class: "w " + kind }, box);
-  sr.append(wrap);
+  const box = h(inline ? "section" : "dialog", { class: "d " + kind, "aria-modal": modal && "true", "aria-labelledby": "t", tabindex: -1 },
+    h("div", {},
+      !inline && h("button", { class: "x", type: "button", "aria-label": T.x, onclick: () => close() }, "×"), title,
+      // Slide-in on a small screen: title and this button until the visitor asks for the form.
+      kind == "s" && btn("b z", T.s, () => (box.classList.add("v"), tel.focus())),
+      step)) as HTMLDialogElement;
+  sr.append(box);
 
-  /** Show an error on a field (announced: the error is aria-live); returns the field. */
-  const bad = (el: HTMLElement | null, e: HTMLElement, msg: string) => {
-    e.textContent = msg;
-    el?.setAttribute("aria-invalid", "true");
-    return el!;
-  };
   const go = (el: HTMLElement, focus?: HTMLElement) => {
     step.replaceChildren(el);
     focus?.focus();
@@ -97,39 +93,35 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
 
   // -- step 1: the number ----------------------------------------------------
   const nm = cfg.fields?.name; // sent only when the form has a name field
-  const name = nm && (h("input", { id: "n", class: "q", autocomplete: "name", maxlength: 100, "aria-describedby": "ne", required: nm == "required" }) as HTMLInputElement);
-  const tel = h("input", { id: "p", class: "q", type: "tel", autocomplete: "tel", inputmode: "tel", required: true, "aria-describedby": "pu pe" }) as HTMLInputElement;
+  const name = nm && input("n", { autocomplete: "name", maxlength: 100, required: nm == "required" });
+  const tel = input("p", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, "aria-describedby": "pu pe" });
   const cs = cfg.countries;
   // The calling code first: a narrow select cuts the name, never the code.
   const sel = cs[1] ? (h("select", { class: "q", "aria-label": T.co }, ...cs.map((c) => h("option", { value: c.r }, "+" + c.c + " " + c.n))) as HTMLSelectElement) : null;
   const phone = phoneField(tel, sel, cs, cs.find((c) => c.r == cfg.default_region) || cs[0]);
   const boxes = (cfg.consents || []).map((c, i) => {
-    const cb = h("input", { type: "checkbox", id: "c" + i, required: c.r, "aria-describedby": "e" + i }) as HTMLInputElement;
-    const e = err("e" + i);
-    return [c, cb, e, field(h("label", { class: "c" }, cb, h("span", {}, c.t, c.u && " ", c.u && h("a", { href: c.u, target: "_blank", rel: "noopener" }, T.po))), e)] as const;
+    const cb = input("c" + i, { type: "checkbox", class: "", required: c.r });
+    return [c, cb, field(cb.id, h("label", { class: "c" }, cb, h("span", {}, c.t, c.u && " ", c.u && h("a", { href: c.u, target: "_blank", rel: "noopener" }, T.po))))] as const;
   });
   const hp = h("input", { class: "h", name: "website", tabindex: -1, "aria-hidden": "true", autocomplete: "off" }) as HTMLInputElement;
   const send = btn("b", T.s);
-  const nameErr = err("ne");
-  const telErr = err("pe");
-  const formErr = err("fe");
-  const f1 = h("form", { novalidate: true, onsubmit: submit, onfocusin: () => opened++ || beacon(f, "open") },
+  const f1 = h("form", { id: "f", novalidate: true, onsubmit: submit, onfocusin: () => opened++ || beacon(f, "open") },
     T.o && h("p", {}, T.o),
-    name && field(label("n", T.nl + (nm == "optional" ? " (" + T.op + ")" : "")), name, nameErr),
-    field(label("p", T.pl), h("div", { class: "r" }, sel, tel), h("p", { class: "m", id: "pu" }, T.pu), telErr),
-    ...boxes.map((b) => b[3]), hp, send, T.pr && h("p", { class: "m" }, T.pr), formErr);
+    name && field("n", label("n", T.nl + (nm == "optional" ? " (" + T.op + ")" : "")), name),
+    field("p", label("p", T.pl), h("div", { class: "r" }, sel, tel), h("p", { class: "m", id: "pu" }, T.pu)),
+    ...boxes.map((b) => b[2]), hp, send, T.pr && h("p", { class: "m" }, T.pr), h("p", { class: "e", id: "fe", "aria-live": "polite" })) as HTMLFormElement;
 
   async function submit(ev: Event) {
     ev.preventDefault();
-    for (const n of f1.querySelectorAll(".e,[aria-invalid]")) n.className == "e" ? (n.textContent = "") : n.removeAttribute("aria-invalid");
+    clear();
     const p = phone();
     const consents: Record<string, boolean> = {};
-    let bads: HTMLElement[] = [];
-    if (name && name.required && !name.value.trim()) bads.push(bad(name, nameErr, T.er));
-    if (!complete(p.c, p.d) || p.u) bads.push(bad(tel, telErr, p.d ? T.ep : T.er));
-    for (const [c, cb, e] of boxes) {
+    const bads: HTMLElement[] = [];
+    if (name && name.required && !name.value.trim()) bads.push(bad(name, T.er));
+    if (!complete(p.c, p.d) || p.u) bads.push(bad(tel, p.d ? T.ep : T.er));
+    for (const [c, cb] of boxes) {
       consents[c.p] = cb.checked;
-      if (c.r && !cb.checked) bads.push(bad(cb, e, T.ec));
+      if (c.r && !cb.checked) bads.push(bad(cb, T.ec));
     }
     if (bads[0]) return bads[0].focus();
     if (!emit("submit", f)) return;
@@ -155,22 +147,19 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
     beacon(f, "submit_error");
     for (const k in (s == 422 && j.fields) || {}) {
       const b = boxes.find(([c]) => "consents." + c.p == k);
-      bads.push(k == "phone" ? bad(tel, telErr, T.ep) : b ? bad(b[1], b[2], T.ec) : bad(null, formErr, j.fields[k][0]));
+      bads.push(k == "phone" ? bad(tel, T.ep) : b ? bad(b[1], T.ec) : bad(f1, j.fields[k][0]));
     }
-    bads = bads.filter(Boolean);
-    if (bads[0]) return bads[0].focus();
-    bad(null, formErr, why(s, j, retry));
+    bads.length ? bads[0].focus() : bad(f1, why(s, j, retry));
   }
 
   // -- step 2: the SMS code --------------------------------------------------
   function code(sid: string, wait: number) {
     const url = f.api_ + "/submissions/" + sid;
-    const input = h("input", { id: "k", class: "q", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 8, "aria-describedby": "ke" }) as HTMLInputElement;
-    const e = err("ke");
+    const k = input("k", { inputmode: "numeric", autocomplete: "one-time-code", maxlength: 8 });
     const again = btn("l", "", async () => {
-      e.textContent = "";
+      clear();
       const [s, j, retry] = await post(url + "/resend");
-      s == 202 ? count(j.resend_after_s) : (bad(null, e, why(s, j, retry)), count(retry));
+      s == 202 ? count(j.resend_after_s) : (bad(k, why(s, j, retry)), count(retry));
     });
     const count = (s: number) => {
       clearInterval(timer);
@@ -186,24 +175,25 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
       novalidate: true,
       onsubmit: async (ev: Event) => {
         ev.preventDefault();
-        const v = input.value.replace(/\D/g, "");
+        clear();
+        const v = k.value.replace(/\D/g, "");
         const [s, j, retry] = v ? await post(url + "/verify", { code: v }) : [];
         if (s == 200) return success();
-        bad(input, e, !v ? T.er : j.error == "wrong_code" ? fill(T.ek, { n: j.attempts_left }) : why(s!, j, retry!)).focus();
-        input.select();
+        bad(k, !v ? T.er : j.error == "wrong_code" ? fill(T.ek, { n: j.attempts_left }) : why(s!, j, retry!)).focus();
+        k.select();
       },
     },
       h("p", {}, fill(T.cs, { phone: show(phone()) })),
-      field(label("k", T.cl), input, e),
+      field("k", label("k", T.cl), k),
       btn("b", T.v), again,
       btn("l", T.w, () => (stop(), (title.textContent = T.t), go(f1, tel)))) as HTMLFormElement;
     count(wait || 60);
     title.textContent = T.ct;
-    go(f2, input);
+    go(f2, k);
     if ("OTPCredential" in window) {
       otp = new AbortController();
       navigator.credentials.get({ otp: { transport: ["sms"] }, signal: otp.signal } as any).then((o: any) => {
-        input.value = o.code;
+        k.value = o.code;
         f2.requestSubmit();
       }, stop);
     }
@@ -222,16 +212,15 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
   function close(force?: unknown) {
     if (!host.isConnected || (force !== 1 && !emit("close", f))) return;
     stop();
-    inert.forEach((el) => (el.inert = false)); // exactly those we made inert
+    box.close?.(); // a modal dialog gives focus back to where it was
     host.remove();
     done || mark(f, "c");
     beacon(f, "close");
-    if (modal) before?.focus();
   }
   on(sr, "keydown", (k: KeyboardEvent) => {
-    if (k.key == "Escape" && !inline) close();
+    if (k.key == "Escape" && !inline) k.preventDefault(), close(); // the close event may cancel it
     if (k.key == "Tab" && modal) {
-      // Trap: wrap around at both ends.
+      // Keep Tab inside (the native modal lets it out to the browser's own controls).
       const all = [...box.querySelectorAll<HTMLInputElement>("button,input,select,a")].filter((el) => el.tabIndex >= 0 && !el.disabled);
       const [a, b] = k.shiftKey ? [all[0], all[all.length - 1]] : [all[all.length - 1], all[0]];
       if (sr.activeElement == a || !box.contains(sr.activeElement)) k.preventDefault(), b.focus();
@@ -239,11 +228,10 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): V
   });
   go(f1);
   if (modal) {
-    wrap.onmousedown = (e) => e.target == wrap && close();
-    for (const el of document.body.children as any as HTMLElement[])
-      if (el != host && !el.inert) inert.push(el), (el.inert = true);
+    box.showModal();
+    box.onmousedown = (e) => e.target == box && close(); // the backdrop
     (user ? tel : box).focus();
-  }
+  } else if (!inline) box.open = true;
   beacon(f, "impression");
-  return { host_: host, close_: close };
+  return close;
 }
