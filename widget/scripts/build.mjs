@@ -1,29 +1,40 @@
 // Build widget.js into the Python package and print its size (gzip and brotli).
-// Deterministic: same sources + same esbuild version => same bytes (CI diffs the result).
+// esbuild bundles and mangles internal names; terser then squeezes what esbuild's single pass
+// leaves (about 3% of the gzipped size). Deterministic: same sources + same tool versions =>
+// same bytes (CI diffs the result).
 import { build } from "esbuild";
-import { readFileSync } from "node:fs";
+import { minify } from "terser";
+import { readFileSync, writeFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { fileURLToPath } from "node:url";
 
 const out = fileURLToPath(new URL("../../flask_phonecapture/static/phonecapture/widget.js", import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
-await build({
+const bundled = await build({
   entryPoints: [fileURLToPath(new URL("../src/index.ts", import.meta.url))],
-  outfile: out,
+  write: false,
   bundle: true,
   minify: true,
   format: "iife",
-  // Chrome 91+: esbuild lowers `?.` for older Chrome (a V8 bug); the widget needs `inert` (Chrome 102) anyway.
-  target: ["es2022", "chrome91", "firefox90", "safari15"],
+  // Chrome 102+ (native <dialog>, inert), Firefox 112+, Safari 16.4+ (constructed stylesheets).
+  target: ["es2022", "chrome102", "firefox112", "safari16"],
   legalComments: "none",
   // Internal property names end in "_" and are shortened; config keys, DOM and the public API
   // (PhoneCapture.open/close/on/off) never do.
   mangleProps: /_$/,
   charset: "utf8",
-  banner: { js: `/*! phonecapture ${pkg.version} MIT */` },
   logLevel: "warning",
 });
+
+const squeezed = await minify(bundled.outputFiles[0].text, {
+  ecma: 2020,
+  toplevel: true,
+  compress: { passes: 3, unsafe: true, unsafe_arrows: true, unsafe_comps: true, unsafe_methods: true, pure_getters: true },
+  mangle: { toplevel: true },
+  format: { preamble: `/*! phonecapture ${pkg.version} MIT */`, ascii_only: false },
+});
+writeFileSync(out, squeezed.code + "\n");
 
 const buf = readFileSync(out);
 const gz = gzipSync(buf, { level: 9 }).length;
