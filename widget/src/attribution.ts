@@ -2,16 +2,11 @@
 import type { State } from "./frequency";
 import type { Source } from "./types";
 
-export const KEYS = "utm_source utm_medium utm_campaign utm_term utm_content gclid yclid fbclid".split(" ");
-
 /** Tags on a landing URL, plus the referrer when it is another site. */
 export function landing(url: string, referrer: string): Source {
   const u = new URL(url);
   const out: Source = {};
-  for (const k of KEYS) {
-    const v = u.searchParams.get(k);
-    if (v) out[k] = v.slice(0, 200);
-  }
+  for (const [k, v] of u.searchParams) if (v && /^(utm_(source|medium|campaign|term|content)|[gy]clid|fbclid)$/.test(k)) out[k] ||= v.slice(0, 200);
   if (referrer && !referrer.startsWith(u.origin + "/")) out.referrer = referrer.slice(0, 500);
   return out;
 }

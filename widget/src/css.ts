@@ -11,6 +11,7 @@ export const CSS = `:host{all:initial;--B:var(--phonecapture-brand,var(--b,#0b7a
 .d{display:flex;width:100%;max-width:420px;max-height:100%;padding:0;border:1px solid #ccc;border-radius:var(--R);background:#fff;box-shadow:0 9px 40px #0005}
 .d>div{flex:1;position:relative;overflow:auto;padding:22px}
 ::backdrop{background:#0009}
+.o{margin:auto}
 .s,.t{position:fixed;z-index:2147483600;inset:auto 16px 16px auto;margin:0}
 .s{width:min(380px,100vw - 32px)}
 .i{flex:1;max-width:none;box-shadow:none}
