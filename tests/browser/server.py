@@ -8,6 +8,7 @@ embed the widget. Run it as a process (the browser tests read SMS codes from its
 
 Pages:
   /page/<form_ids>?lang=ru|en&csp=1&long=1&cta=1   a shop-like page embedding the widget
+                                                   (&below=1: inline forms after the text)
   /inline/<form_id>                                an article with an inline placeholder
   /plain                                           the same page without any widget (baseline)
 """
@@ -76,8 +77,9 @@ PAGE = """<!doctype html>
 <label>{{ 'Ваш e-mail' if lang == 'ru' else 'Your e-mail' }} <input id="email" type="email" name="email" autocomplete="email"></label></form>
 {% if cta %}<p><button id="cta" type="button">{{ 'Узнать цену' if lang == 'ru' else 'Ask the price' }}</button>
 <a href="#" data-phonecapture-open="{{ ids.split(',')[0] }}">{{ 'Перезвонить мне' if lang == 'ru' else 'Call me' }}</a></p>{% endif %}
-{% for form_id in inline %}<section class="callback" data-phonecapture-inline="{{ form_id }}">{{ phonecapture_form(form_id) }}</section>{% endfor %}
+{% if not below %}{% for form_id in inline %}<section class="callback" data-phonecapture-inline="{{ form_id }}">{{ phonecapture_form(form_id) }}</section>{% endfor %}{% endif %}
 {% for i in range(long) %}<p>{{ text }}</p>{% endfor %}
+{% if below %}{% for form_id in inline %}<section class="callback" data-phonecapture-inline="{{ form_id }}">{{ phonecapture_form(form_id) }}</section>{% endfor %}{% endif %}
 <p id="after">{{ 'Конец страницы.' if lang == 'ru' else 'End of page.' }}</p>
 </main>
 {% if widget %}{{ phonecapture_widget(ids) }}{% endif %}
@@ -144,7 +146,7 @@ def create_app(instance: str, origins: list[str] | None = None, embed_from: str 
         html = render_template_string(
             PAGE, lang=lang, ids=ids, inline=inline, widget=widget and not embed_from,
             text=TEXT_RU if lang == "ru" else TEXT_EN, long=int(request.args.get("long", 12)),
-            cta=request.args.get("cta") == "1")
+            cta=request.args.get("cta") == "1", below=request.args.get("below") == "1")
         if embed_from:  # a page on another origin embedding the widget from the first server
             tag = f'<script src="{embed_from}/phonecapture/widget.js" data-form="{ids}" async></script>'
             html = html.replace("</body>", tag + "</body>")

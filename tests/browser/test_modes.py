@@ -46,6 +46,16 @@ def test_inline_replaces_the_no_js_form_without_layout_shift(site, page):
     assert region.get_by_label(PHONE, exact=True).input_value() == "+7 (912) 345-67-89"
 
 
+def test_inline_form_far_below_the_fold_is_built_when_the_visitor_scrolls_near_it(site, page):
+    goto(page, site.url + "/page/inline?long=40&below=1", "inline")
+    page.wait_for_timeout(300)
+    host = page.locator("[data-phonecapture-inline=inline]")
+    assert host.evaluate("el => el.shadowRoot") is None  # nothing built, no impression yet
+    host.scroll_into_view_if_needed()
+    page.get_by_role("region", name="Перезвоним вам").wait_for()
+    assert page.evaluate(LAYOUT_SHIFT) == 0
+
+
 def test_exit_intent_fires_when_the_pointer_leaves_through_the_top(site, page):
     goto(page, site.url + "/page/exit", "exit")
     page.mouse.move(600, 400)

@@ -34,9 +34,10 @@ let ready = 0;
 export const init = () => {
   if (ready++) return;
   try {
-    Object.assign(st, JSON.parse(localStorage.phonecapture));
+    // `|| 0`: a first visit has no entry, and a throw costs the page a millisecond.
+    Object.assign(st, JSON.parse(localStorage.phonecapture || 0));
   } catch {
-    /* none yet, or no storage */
+    /* no storage */
   }
   const t = now();
   remember(st, landing(loc.href, document.referrer), pageView(st, t), t, loc.href);
