@@ -117,6 +117,20 @@ def test_beacons(site, page):
     assert beacons == ["impression", "open", "impression", "close"]
 
 
+def test_inline_impression_is_sent_once_when_the_page_is_left(site, page):
+    beacons = []
+    page.on("request", lambda r: r.url.endswith("/events") and beacons.append(r.post_data_json["event"]))
+    goto(page, site.url + "/page/inline", "inline")
+    page.get_by_role("region", name="Перезвоним вам").wait_for()
+    page.wait_for_timeout(200)
+    assert beacons == []  # nothing on the load path
+    hide = "() => { Object.defineProperty(document, 'hidden', {value: true, configurable: true}); document.dispatchEvent(new Event('visibilitychange')) }"
+    page.evaluate(hide)  # what the browser does when the visitor leaves or switches away
+    page.evaluate(hide)
+    page.wait_for_timeout(300)
+    assert beacons == ["impression"]
+
+
 def test_expired_token_is_refetched_and_the_submission_sent_again(site, page):
     """A page left open longer than PHONECAPTURE_TOKEN_MAX_AGE: the server answers 400
     expired_token/invalid_token; the widget fetches the form again and retries once."""

@@ -232,6 +232,9 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
     box.onmousedown = (e) => e.target == box && close(); // the backdrop
     (user ? tel : box).focus();
   } else if (!inline) box.open = true;
-  beacon(f, "impression");
+  // An inline form is counted when the visitor leaves the page (one beacon, off the load path);
+  // a popup, slide-in or teaser as it shows (it came after load anyway).
+  let seen = 0;
+  inline ? on(document, "visibilitychange", () => document.hidden && !seen++ && beacon(f, "impression")) : beacon(f, "impression");
   return close;
 }
