@@ -10,7 +10,7 @@ import type { Triggers } from "./types";
 import { h, on } from "./dom";
 
 const d = document;
-import { beacon, bus, emit, init, load, mark, now, st, type Form } from "./page";
+import { bus, emit, init, later, load, mark, now, st, type Form } from "./page";
 import { mount, shadow } from "./ui";
 
 const W = window as any;
@@ -75,7 +75,7 @@ function start(f: Form) {
         shadow(host, f).append(h("button", {
           class: "b t", type: "button", "aria-haspopup": "dialog", onclick: () => open(f, true),
         }, cfg.texts.te));
-        beacon(f, "impression");
+        later(f);
       });
   }
   f.q_.splice(0).forEach((fn) => fn());

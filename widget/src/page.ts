@@ -5,6 +5,7 @@
  */
 import { landing, remember, source as src } from "./attribution";
 import { mark as put, pageView, type State } from "./frequency";
+import { on } from "./dom";
 import type { FormConfig } from "./types";
 
 /** One form id on this page: where its API is, its CSP nonce, its config once fetched. */
@@ -50,6 +51,13 @@ export const emit = (type: string, f: Form) => bus.dispatchEvent(new CustomEvent
 /** Count impression | open | close | submit_error (aggregated by the server). */
 export const beacon = (f: Form, event: string) =>
   navigator.sendBeacon?.(f.api_ + "/events", JSON.stringify({ form_id: f.id_, event, page_url: loc.href, source: st.l }));
+
+/** Count the impression of something shown at load without interrupting (an inline form, a
+ * teaser button) once, when the visitor leaves or hides the page: nothing on the load path. */
+export const later = (f: Form) => {
+  let seen = 0;
+  on(document, "visibilitychange", () => document.hidden && !seen++ && beacon(f, "impression"));
+};
 
 /** Frequency: "c" closed, "s" submitted, nothing: shown this session. */
 export const mark = (f: Form, k?: "c" | "s") => (put(st, f.id_, now(), k), save());

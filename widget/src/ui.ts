@@ -10,7 +10,7 @@ import { CSS } from "./css";
 import { h, on } from "./dom";
 import { fill } from "./i18n";
 import { complete, e164, show } from "./masks";
-import { beacon, emit, load, mark, now, source, type Form } from "./page";
+import { beacon, emit, later, load, mark, now, source, type Form } from "./page";
 import { phoneField } from "./phone";
 
 export type Kind = "o" | "s" | "i";
@@ -227,14 +227,11 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
     }
   });
   go(f1);
+  inline ? later(f) : beacon(f, "impression"); // a popup or slide-in is counted as it shows
   if (modal) {
     box.showModal();
     box.onmousedown = (e) => e.target == box && close(); // the backdrop
     (user ? tel : box).focus();
   } else if (!inline) box.open = true;
-  // An inline form is counted when the visitor leaves the page (one beacon, off the load path);
-  // a popup, slide-in or teaser as it shows (it came after load anyway).
-  let seen = 0;
-  inline ? on(document, "visibilitychange", () => document.hidden && !seen++ && beacon(f, "impression")) : beacon(f, "impression");
   return close;
 }
