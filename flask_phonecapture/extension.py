@@ -149,6 +149,7 @@ class PhoneCapture:
         app.cli.add_command(cli)  # also reachable without the installed entry point
         app.jinja_env.globals["phonecapture_form"] = _render_form
         app.jinja_env.globals["phonecapture_widget"] = _render_widget_tag
+        app.jinja_env.globals["phonecapture_inline"] = _render_inline
         return self
 
     # -- host-app helpers -------------------------------------------------
@@ -168,6 +169,12 @@ def _render_form(form_id: str, **kwargs) -> Markup:
     from .pages import render_form_snippet
 
     return Markup(render_form_snippet(form_id, **kwargs))
+
+
+def _render_inline(form_id: str, tag: str = "div", **attrs) -> Markup:
+    from .pages import render_inline_snippet
+
+    return Markup(render_inline_snippet(form_id, tag, **attrs))
 
 
 def _render_widget_tag(form_ids: str, nonce: str | None = None) -> Markup:

@@ -165,3 +165,16 @@ def country_masks(regions: list[str] | tuple[str, ...], locale: str = "en") -> l
     may mutate it.
     """
     return [_fresh(_entry(r.upper(), locale or "en")) for r in regions]
+
+
+def example_display(mask: dict) -> str:
+    """The example number as the widget shows it (widget/src/masks.ts ``format`` of a whole
+    number): the placeholder of a server-drawn inline form is exactly what the widget sets."""
+    digits = mask["e"]
+    for pattern, display, _template, leading in mask["f"]:
+        if leading and not re.match(f"(?:{leading[-1]})", digits):
+            continue
+        m = re.fullmatch(pattern, digits)
+        if m:
+            return f"+{mask['c']} " + re.sub(r"\$(\d)", lambda g: m.group(int(g.group(1))), display)
+    return f"+{mask['c']} {digits}"

@@ -5,7 +5,12 @@ Same Flask-WTF classes as the API, with CSRF on. Templates live under
 """
 from __future__ import annotations
 
+import functools
+import os
+import re
+
 from flask import (Blueprint, abort, redirect, render_template, request, url_for)
+from markupsafe import Markup
 
 from . import leads
 from .extension import get_state
@@ -36,13 +41,50 @@ def _context(spec, form, **extra):
 def render_form_snippet(form_id: str, page_url: str | None = None) -> str:
     """The HTML of ``{{ phonecapture_form(id) }}``: a complete form that works without JS."""
     spec = _spec_or_404(form_id)
+    return render_template("phonecapture/_form.html", **_context(spec, _prefilled(spec, page_url)))
+
+
+def _prefilled(spec, page_url: str | None = None):
+    """An empty submission form carrying this page's source (URL, referrer, UTM tags)."""
     form = submission_form(spec, formdata=None)
     form.page_url.data = page_url or request.url
     form.referrer.data = request.referrer or ""
     for key in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
                 "gclid", "yclid", "fbclid"):
         getattr(form, key).data = request.args.get(key, "")
-    return render_template("phonecapture/_form.html", **_context(spec, form))
+    return form
+
+
+def render_inline_snippet(form_id: str, tag: str = "div", nonce: str | None = None, **attrs) -> str:
+    """The HTML of ``{{ phonecapture_inline(id) }}``: the inline placeholder with the form drawn
+    in a declarative shadow root (templates/phonecapture/_inline.html)."""
+    from flask import g
+    from markupsafe import escape
+
+    from .publicform import country_templates
+    from .masks import example_display
+
+    spec = _spec_or_404(form_id)
+    if not re.fullmatch(r"[a-z][a-z0-9]*", tag):
+        raise ValueError(f"phonecapture_inline: {tag!r} is not a tag name")
+    form = _prefilled(spec)
+    countries = country_templates(spec)
+    start = next((c for c in countries if c["r"] == spec.default_region), countries[0])
+    # Only what differs from the stylesheet's defaults (forms.Theme has already refused ; { } < >).
+    theme = "".join(f"--{k[0]}:{v};" for k, v in spec.theme.model_dump(exclude_defaults=True).items())
+    # class_="callback" → class="callback", aria_label → aria-label
+    extra = Markup("".join(f' {escape(k.rstrip("_").replace("_", "-"))}="{escape(v)}"' for k, v in attrs.items()))
+    return render_template("phonecapture/_inline.html", **_context(spec, form), tag=tag, attrs=extra,
+                           css=Markup(_widget_css()), theme=Markup(theme), countries=countries,
+                           placeholder=example_display(start), nonce=nonce or getattr(g, "csp_nonce", None))
+
+
+@functools.lru_cache(maxsize=1)
+def _widget_css() -> str:
+    """The widget's stylesheet, built beside widget.js (widget/scripts/build.mjs)."""
+    path = os.path.join(os.path.dirname(__file__), "static", "phonecapture", "widget.css")
+    with open(path, encoding="utf-8") as fh:
+        return fh.read().strip()
 
 
 @pages_bp.route("/f/<form_id>", methods=["GET", "POST"])

@@ -8,7 +8,8 @@ embed the widget. Run it as a process (the browser tests read SMS codes from its
 
 Pages:
   /page/<form_ids>?lang=ru|en&csp=1&long=1&cta=1   a shop-like page embedding the widget
-                                                   (&below=1: inline forms after the text)
+                                                   (&below=1: inline forms after the text;
+                                                   &drawn=1: drawn by the server, phonecapture_inline)
   /inline/<form_id>                                an article with an inline placeholder
   /plain                                           the same page without any widget (baseline)
 """
@@ -77,7 +78,7 @@ PAGE = """<!doctype html>
 <label>{{ 'Ваш e-mail' if lang == 'ru' else 'Your e-mail' }} <input id="email" type="email" name="email" autocomplete="email"></label></form>
 {% if cta %}<p><button id="cta" type="button">{{ 'Узнать цену' if lang == 'ru' else 'Ask the price' }}</button>
 <a href="#" data-phonecapture-open="{{ ids.split(',')[0] }}">{{ 'Перезвонить мне' if lang == 'ru' else 'Call me' }}</a></p>{% endif %}
-{% if not below %}{% for form_id in inline %}<section class="callback" data-phonecapture-inline="{{ form_id }}">{{ phonecapture_form(form_id) }}</section>{% endfor %}{% endif %}
+{% if not below %}{% for form_id in inline %}{% if drawn %}{{ phonecapture_inline(form_id, tag="section", class_="callback drawn") }}{% else %}<section class="callback" data-phonecapture-inline="{{ form_id }}">{{ phonecapture_form(form_id) }}</section>{% endif %}{% endfor %}{% endif %}
 {% for i in range(long) %}<p>{{ text }}</p>{% endfor %}
 {% if below %}{% for form_id in inline %}<section class="callback" data-phonecapture-inline="{{ form_id }}">{{ phonecapture_form(form_id) }}</section>{% endfor %}{% endif %}
 <p id="after">{{ 'Конец страницы.' if lang == 'ru' else 'End of page.' }}</p>
@@ -90,7 +91,8 @@ a{color:#0a5a42}main{max-width:760px;margin:0 auto;padding:24px}h1{font-size:34p
 .hero{height:300px;background:linear-gradient(135deg,#c9b38a,#7a5c3a);border-radius:12px;margin:0 0 16px}
 .lead{font-size:18px}.filters{display:flex;gap:16px;flex-wrap:wrap;margin:16px 0}
 .callback{display:flex;flex-direction:column;margin:24px 0;min-height:370px}.callback>form{flex:1}
-@media(max-width:640px){.callback{min-height:450px}}"""
+@media(max-width:640px){.callback{min-height:450px}}
+.callback.drawn{min-height:0}"""
 
 TEXT_RU = ("Стальной электрический чайник на 1,7 л с поддержанием температуры. Пять режимов для зелёного, "
            "белого и чёрного чая, защита от включения без воды и съёмный фильтр от накипи.")
@@ -146,14 +148,17 @@ def create_app(instance: str, origins: list[str] | None = None, embed_from: str 
         html = render_template_string(
             PAGE, lang=lang, ids=ids, inline=inline, widget=widget and not embed_from,
             text=TEXT_RU if lang == "ru" else TEXT_EN, long=int(request.args.get("long", 12)),
-            cta=request.args.get("cta") == "1", below=request.args.get("below") == "1")
+            cta=request.args.get("cta") == "1", below=request.args.get("below") == "1",
+            drawn=request.args.get("drawn") == "1")
         if embed_from:  # a page on another origin embedding the widget from the first server
             tag = f'<script src="{embed_from}/phonecapture/widget.js" data-form="{ids}" async></script>'
             html = html.replace("</body>", tag + "</body>")
         response = Response(html, mimetype="text/html")
-        if request.args.get("csp") == "1":
+        if request.args.get("csp") in ("1", "2"):
+            # csp=2: the nonce also admits the <style> of a server-drawn form (phonecapture_inline)
+            styles = "'self'" + (f" 'nonce-{g.csp_nonce}'" if request.args.get("csp") == "2" else "")
             response.headers["Content-Security-Policy"] = (
-                f"default-src 'self'; script-src 'self' 'nonce-{g.csp_nonce}'; style-src 'self'; "
+                f"default-src 'self'; script-src 'self' 'nonce-{g.csp_nonce}'; style-src {styles}; "
                 "img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-src 'none'")
         return response
 

@@ -63,7 +63,7 @@ function start(f: Form) {
   if (mode == "inline") {
     // The placeholder reserves the form's height in the page's CSS (min-height): no layout read
     // here, and a form far below the fold is built only when the visitor scrolls near it.
-    const io = new IntersectionObserver((es) => es.forEach((e) => e.isIntersecting && (io.unobserve(e.target), (e.target as HTMLElement).shadowRoot || mount(f, "i", e.target as HTMLElement))), { rootMargin: "100%" });
+    const io = new IntersectionObserver((es) => es.forEach((e) => e.isIntersecting && (io.unobserve(e.target), mount(f, "i", e.target as HTMLElement))), { rootMargin: "100%" });
     inline(id).forEach((el) => io.observe(el));
   } else if (targets(cfg.targeting || {}, { path: location.pathname + location.search, mobile, returning: returning(st), source: st.l || {} })) {
     if (mode == "exit_intent") watchExit(cfg.exit_intent || {}, mobile, go);

@@ -12,7 +12,8 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
   const country = (c: Country) => {
     p = { c, d: p.d };
     if (select) select.value = c.r;
-    input.placeholder = show({ c, d: c.e });
+    const ph = show({ c, d: c.e });
+    if (input.placeholder != ph) input.placeholder = ph; // a server-drawn form has it already: no restyle
   };
 
   /** Re-read the raw value and show it formatted, the caret after the same digit. */

@@ -44,7 +44,8 @@ async function post(url: string, body = {}): Promise<[number, any, number]> {
 export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): () => void {
   const cfg = f.cfg_!;
   const T = cfg.texts;
-  const sr = shadow(host, f);
+  const drawn = host.shadowRoot; // an inline form the server drew ({{ phonecapture_inline() }})
+  const sr = drawn || shadow(host, f);
   const t0 = now();
   const modal = kind == "o";
   const inline = kind == "i";
@@ -70,15 +71,39 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
     el.ariaInvalid = "true";
     return el;
   };
-  const title = h("h2", { id: "t" }, T.t);
-  const step = h("div", { class: "k" });
-  const box = h(inline ? "section" : "dialog", { class: "d " + kind, "aria-modal": modal && "true", "aria-labelledby": "t", tabindex: -1 },
-    h("div", {},
-      !inline && h("button", { class: "x", type: "button", "aria-label": T.x, onclick: () => close() }, "×"), title,
-      // Slide-in on a small screen: title and this button until the visitor asks for the form.
-      kind == "s" && btn("b z", T.s, () => (box.classList.add("v"), tel.focus())),
-      step)) as HTMLDialogElement;
-  sr.append(box);
+  const nm = cfg.fields?.name; // sent only when the form has a name field
+  const cs = cfg.countries;
+  // Step 1, built here unless the server drew it (same markup: templates/phonecapture/_inline.html).
+  if (!drawn)
+    sr.append(h(inline ? "section" : "dialog", { class: "d " + kind, "aria-modal": modal && "true", "aria-labelledby": "t", tabindex: -1 },
+      h("div", {},
+        !inline && h("button", { class: "x", type: "button", "aria-label": T.x, onclick: () => close() }, "×"), h("h2", { id: "t" }, T.t),
+        // Slide-in on a small screen: title and this button until the visitor asks for the form.
+        kind == "s" && btn("b z", T.s, () => (box.classList.add("v"), tel.focus())),
+        h("div", { class: "k" }, h("form", { id: "f", novalidate: true },
+          T.o && h("p", {}, T.o),
+          nm && field("n", label("n", T.nl + (nm == "optional" ? " (" + T.op + ")" : "")), input("n", { autocomplete: "name", maxlength: 100, required: nm == "required" })),
+          field("p", label("p", T.pl),
+            // The calling code first: a narrow select cuts the name, never the code.
+            h("div", { class: "r" }, cs[1] && h("select", { class: "q", "aria-label": T.co }, ...cs.map((c) => h("option", { value: c.r }, "+" + c.c + " " + c.n))),
+              input("p", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, "aria-describedby": "pu pe" })),
+            h("p", { class: "m", id: "pu" }, T.pu)),
+          ...(cfg.consents || []).map((c, i) => field("c" + i, h("label", { class: "c" }, input("c" + i, { type: "checkbox", class: "", required: c.r }),
+            h("span", {}, c.t, c.u && " ", c.u && h("a", { href: c.u, target: "_blank", rel: "noopener" }, T.po))))),
+          h("input", { class: "h", name: "hp", tabindex: -1, "aria-hidden": "true", autocomplete: "off" }),
+          btn("b", T.s), T.pr && h("p", { class: "m" }, T.pr), h("p", { class: "e", id: "fe", "aria-live": "polite" }))))));
+  const $ = (id: string) => sr.getElementById(id) as HTMLInputElement;
+  const box = sr.querySelector(".d") as HTMLDialogElement;
+  const title = $("t");
+  const step = sr.querySelector(".k")!;
+  const f1 = $("f") as any as HTMLFormElement;
+  const tel = $("p");
+  const name = $("n") as HTMLInputElement | null;
+  const send = f1.querySelector(".b") as HTMLButtonElement;
+  const boxes = (cfg.consents || []).map((c, i) => [c, $("c" + i)] as const);
+  const phone = phoneField(tel, sr.querySelector("select"), cs, cs.find((c) => c.r == cfg.default_region) || cs[0]);
+  on(f1, "submit", submit);
+  on(f1, "focusin", () => opened++ || beacon(f, "open"));
 
   const go = (el: HTMLElement, focus?: HTMLElement) => {
     step.replaceChildren(el);
@@ -91,33 +116,13 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
   const why = (s: number, j: any, retry: number) =>
     s == 429 ? fill(T.et, { s: retry }) : s == 410 ? T.eg : j.message || T.en;
 
-  // -- step 1: the number ----------------------------------------------------
-  const nm = cfg.fields?.name; // sent only when the form has a name field
-  const name = nm && input("n", { autocomplete: "name", maxlength: 100, required: nm == "required" });
-  const tel = input("p", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, "aria-describedby": "pu pe" });
-  const cs = cfg.countries;
-  // The calling code first: a narrow select cuts the name, never the code.
-  const sel = cs[1] ? (h("select", { class: "q", "aria-label": T.co }, ...cs.map((c) => h("option", { value: c.r }, "+" + c.c + " " + c.n))) as HTMLSelectElement) : null;
-  const phone = phoneField(tel, sel, cs, cs.find((c) => c.r == cfg.default_region) || cs[0]);
-  const boxes = (cfg.consents || []).map((c, i) => {
-    const cb = input("c" + i, { type: "checkbox", class: "", required: c.r });
-    return [c, cb, field(cb.id, h("label", { class: "c" }, cb, h("span", {}, c.t, c.u && " ", c.u && h("a", { href: c.u, target: "_blank", rel: "noopener" }, T.po))))] as const;
-  });
-  const hp = h("input", { class: "h", name: "website", tabindex: -1, "aria-hidden": "true", autocomplete: "off" }) as HTMLInputElement;
-  const send = btn("b", T.s);
-  const f1 = h("form", { id: "f", novalidate: true, onsubmit: submit, onfocusin: () => opened++ || beacon(f, "open") },
-    T.o && h("p", {}, T.o),
-    name && field("n", label("n", T.nl + (nm == "optional" ? " (" + T.op + ")" : "")), name),
-    field("p", label("p", T.pl), h("div", { class: "r" }, sel, tel), h("p", { class: "m", id: "pu" }, T.pu)),
-    ...boxes.map((b) => b[2]), hp, send, T.pr && h("p", { class: "m" }, T.pr), h("p", { class: "e", id: "fe", "aria-live": "polite" })) as HTMLFormElement;
-
   async function submit(ev: Event) {
     ev.preventDefault();
     clear();
     const p = phone();
     const consents: Record<string, boolean> = {};
     const bads: HTMLElement[] = [];
-    if (name && name.required && !name.value.trim()) bads.push(bad(name, T.er));
+    if (name?.required && !name.value.trim()) bads.push(bad(name, T.er));
     if (!complete(p.c, p.d) || p.u) bads.push(bad(tel, p.d ? T.ep : T.er));
     for (const [c, cb] of boxes) {
       consents[c.p] = cb.checked;
@@ -132,7 +137,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
     for (let k = 0; ; k++) {
       r = await post(f.api_ + "/submissions", {
         form_id: f.id_, token: cfg.token, phone: e164(p), name: name ? name.value.trim() : null, country: p.c.r,
-        consents, source: source(), hp: hp.value, elapsed_ms: now() - t0,
+        consents, source: source(), hp: (sr.querySelector(".h") as HTMLInputElement).value, elapsed_ms: now() - t0,
       });
       if (k || r[0] != 400 || !/_token$/.test(r[1].error)) break;
       cfg.token = (await load(f))?.token!;
@@ -226,7 +231,6 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
       if (sr.activeElement == a || !box.contains(sr.activeElement)) k.preventDefault(), b.focus();
     }
   });
-  go(f1);
   inline ? later(f) : beacon(f, "impression"); // a popup or slide-in is counted as it shows
   if (modal) {
     box.showModal();
