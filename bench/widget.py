@@ -416,13 +416,14 @@ def main():
             for name, size in configs.items():
                 total = gz(bundle) + size
                 print(f"  + config {name}: {size} B gzip -> {total} B ({'OK' if total <= 6144 else 'OVER'} the 6 KB budget)")
-            for label, url, after in (("shop /product/kettle (inline)", shop_url + "/product/kettle", 0),
+            for label, url, after in (("shop /product/kettle (inline, drawn by the server)", shop_url + "/product/kettle", 0),
                                       ("shop /tracking (inline)", shop_url + "/tracking", 0),
                                       ("test site popup after 60 s", site.url + "/page/popup", 61_000),
                                       ("test site inline + popup", site.url + "/page/inline,popup", 61_000)):
                 r = impact(browser, url, after)
                 print(f"{label}: CLS {r['cls']:.4f}; widget is LCP: {r['lcp']['widget']} (LCP {r['lcp']['tag']}, {r['lcp']['size']} px²)")
-            for label, url in (("shop /product/teapot (inline form)", shop_url + "/product/teapot"),
+            for label, url in (("shop /product/teapot (inline form drawn by the server)", shop_url + "/product/teapot"),
+                               ("shop /tracking (inline form drawn by the widget)", shop_url + "/tracking"),
                                ("test site /page/popup (popup after 60 s)", site.url + "/page/popup"),
                                ("test site /page/button (teaser button)", site.url + "/page/button")):
                 m = main_thread(browser, url)
