@@ -24,7 +24,8 @@ h2,p,.f,.b{margin-bottom:12px}
 label{display:block;font-weight:600;margin-bottom:4px}
 .r,.c{display:flex;gap:6px}
 .q{width:100%;min-height:44px;padding:9px 12px;border:1px solid #777;border-radius:6px;background:#fff}
-select{flex:none;width:auto;max-width:50%}
+select{flex:0 1 auto;width:auto;min-width:4.5em}
+.r input{min-width:11.5em}
 :focus-visible{outline:3px solid var(--B)}
 .d:focus{outline:0}
 .c{font-weight:400}
