@@ -87,3 +87,23 @@ def test_drawn_form_has_no_axe_violations(site, page):
     goto(page, site.url + "/page/inline?drawn=1", "inline")
     page.get_by_role("region", name="Перезвоним вам").wait_for()
     assert axe(page) == []
+
+
+def test_what_was_typed_before_the_widget_arrived_is_kept(site, page):
+    page.route("**/widget.js", lambda r: r.abort())  # the widget is late
+    page.goto(site.url + "/page/inline?drawn=1")
+    region = page.get_by_role("region", name="Перезвоним вам")
+    region.get_by_label(PHONE, exact=True).fill("8 912 345-00-66")
+    region.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    page.unroute("**/widget.js")
+    page.evaluate("""() => { const s = document.createElement('script');
+        s.src = '/phonecapture/widget.js'; s.dataset.form = 'inline'; s.dataset.api = '/phonecapture/api/v1';
+        document.body.append(s) }""")
+    field = region.get_by_label(PHONE, exact=True)
+    page.wait_for_function("() => window.PhoneCapture")
+    page.wait_for_timeout(500)
+    assert field.input_value() == "+7 (912) 345-00-66"
+    since = len(site.lines)
+    region.get_by_role("button", name="Перезвоните мне").click()
+    page.get_by_role("textbox", name="Код из SMS").wait_for()
+    assert site.code(since)

@@ -84,5 +84,7 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     }
   });
   country(start);
+  // A server-drawn form may have been typed in before the widget arrived: read what is there.
+  if (input.value) apply(input.value, input.value.length);
   return () => p;
 }

@@ -101,7 +101,9 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
   const name = $("n") as HTMLInputElement | null;
   const send = f1.querySelector(".b") as HTMLButtonElement;
   const boxes = (cfg.consents || []).map((c, i) => [c, $("c" + i)] as const);
-  const phone = phoneField(tel, sr.querySelector("select"), cs, cs.find((c) => c.r == cfg.default_region) || cs[0]);
+  const sel = sr.querySelector("select");
+  // A drawn form's list may already show another country (picked before the widget arrived).
+  const phone = phoneField(tel, sel, cs, cs.find((c) => c.r == (drawn && sel ? sel.value : cfg.default_region)) || cs[0]);
   on(f1, "submit", submit);
   on(f1, "focusin", () => opened++ || beacon(f, "open"));
 
