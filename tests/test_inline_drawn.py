@@ -77,3 +77,14 @@ def test_placeholder_is_what_the_widget_shows(region, shown):
     assert re.sub(r"\D", "", out) == mask["c"] + mask["e"]
     if shown:
         assert out == shown
+
+
+def test_server_stylesheet_is_the_bundles():
+    """widget.css (read by the server) is the stylesheet inside widget.js, rule for rule."""
+    static = "flask_phonecapture/static/phonecapture/"
+    with open(static + "widget.css", encoding="utf-8") as fh:
+        css = fh.read().strip()
+    with open(static + "widget.js", encoding="utf-8") as fh:
+        js = fh.read()
+    lines = css.splitlines()
+    assert len(lines) > 20 and all(line in js for line in lines)

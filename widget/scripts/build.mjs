@@ -38,7 +38,7 @@ writeFileSync(out, squeezed.code + "\n");
 
 // The stylesheet also goes beside the bundle: the server puts it in the declarative shadow root
 // of an inline form it renders itself ({{ phonecapture_inline() }}), so both always match.
-const css = readFileSync(new URL("../src/css.ts", import.meta.url), "utf8").match(/`([^`]*)`/)[1];
+const css = readFileSync(new URL("../src/css.ts", import.meta.url), "utf8").match(/CSS = `([^`]*)`/)[1];
 writeFileSync(out.replace(/\.js$/, ".css"), css + "\n");
 
 const buf = readFileSync(out);
