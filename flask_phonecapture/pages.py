@@ -65,6 +65,8 @@ def render_inline_snippet(form_id: str, tag: str = "div", nonce: str | None = No
     from .masks import example_display
 
     spec = _spec_or_404(form_id)
+    if spec.mode != "inline":  # the widget wires up placeholders of inline forms only
+        raise ValueError(f"phonecapture_inline: form {form_id!r} is a {spec.mode} form, not an inline one")
     if not re.fullmatch(r"[a-z][a-z0-9]*", tag):
         raise ValueError(f"phonecapture_inline: {tag!r} is not a tag name")
     form = _prefilled(spec)

@@ -45,6 +45,12 @@ def test_nonce_and_theme_reach_the_style(make_app):
     assert '<style nonce="n0nce">' in html and ":host{--b:#7a1f5c;}</style>" in html
 
 
+def test_only_inline_forms_can_be_drawn(make_app):
+    app, _ = make_app()
+    with pytest.raises(ValueError, match="'tracking' is a popup form"):
+        render(app, "{{ phonecapture_inline('tracking') }}")
+
+
 def test_tag_must_be_a_tag_name(make_app):
     app, _ = make_app()
     with pytest.raises(ValueError, match="not a tag name"):
