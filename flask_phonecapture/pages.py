@@ -9,13 +9,15 @@ import functools
 import os
 import re
 
-from flask import (Blueprint, abort, redirect, render_template, request, url_for)
-from markupsafe import Markup
+from flask import (Blueprint, abort, g, redirect, render_template, request, url_for)
+from markupsafe import Markup, escape
 
 from . import leads
+from .masks import example_display
+from .publicform import country_templates
 from .extension import get_state
 from .texts import UI, resolved  # noqa: F401  (UI: the built-in texts, re-exported)
-from .webforms import ResendForm, VerifyForm, submission_form
+from .webforms import SOURCE_KEYS, ResendForm, VerifyForm, submission_form
 
 pages_bp = Blueprint("phonecapture_pages", __name__, template_folder="templates",
                      static_folder="static/phonecapture", static_url_path="/static")
@@ -35,6 +37,7 @@ def _texts(spec) -> dict:
 def _context(spec, form, **extra):
     state = get_state()
     return dict(spec=spec, form=form, t=_texts(spec), token=leads.issue_token(state, spec.id),
+                source_keys=SOURCE_KEYS,
                 action=url_for("phonecapture_pages.form_page", form_id=spec.id), **extra)
 
 
@@ -49,8 +52,7 @@ def _prefilled(spec, page_url: str | None = None):
     form = submission_form(spec, formdata=None)
     form.page_url.data = page_url or request.url
     form.referrer.data = request.referrer or ""
-    for key in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-                "gclid", "yclid", "fbclid"):
+    for key in SOURCE_KEYS[2:]:  # the tags and click ids of this page's URL
         getattr(form, key).data = request.args.get(key, "")
     return form
 
@@ -58,12 +60,6 @@ def _prefilled(spec, page_url: str | None = None):
 def render_inline_snippet(form_id: str, tag: str = "div", nonce: str | None = None, **attrs) -> str:
     """The HTML of ``{{ phonecapture_inline(id) }}``: the inline placeholder with the form drawn
     in a declarative shadow root (templates/phonecapture/_inline.html)."""
-    from flask import g
-    from markupsafe import escape
-
-    from .publicform import country_templates
-    from .masks import example_display
-
     spec = _spec_or_404(form_id)
     if spec.mode != "inline":  # the widget wires up placeholders of inline forms only
         raise ValueError(f"phonecapture_inline: form {form_id!r} is a {spec.mode} form, not an inline one")

@@ -51,16 +51,20 @@ def _answer(provider: str) -> Response:
     return Response("", status=204)
 
 
-@hooks_bp.post("/hooks/<provider>/status")
-def status_hook(provider: str):
-    _verified(provider)
+def _parsed(parse, provider: str):
+    """A provider callback parsed by ``parse``: 404 for an unknown provider, 400 for a bad body."""
     try:
-        updates = signatures.parse_status_callback(provider, form=request.form,
-                                                   body=request.get_data())
+        return parse(provider, form=request.form, body=request.get_data())
     except LookupError:
         abort(404)
     except ValueError:
         abort(400)
+
+
+@hooks_bp.post("/hooks/<provider>/status")
+def status_hook(provider: str):
+    _verified(provider)
+    updates = _parsed(signatures.parse_status_callback, provider)
     key = None
     if provider == "twilio":  # the signature covers the URL, so its message key is genuine
         key = request.args.get("m")
@@ -77,13 +81,7 @@ def inbound_hook(provider: str):
     if provider not in signatures.INBOUND_PROVIDERS:
         abort(404)
     _verified(provider, purpose="inbound")
-    try:
-        message = signatures.parse_inbound_callback(provider, form=request.form,
-                                                    body=request.get_data())
-    except LookupError:
-        abort(404)
-    except ValueError:
-        abort(400)
+    message = _parsed(signatures.parse_inbound_callback, provider)
     from .inbound import handle
 
     provider_id = request.form.get("MessageSid", "") if provider == "twilio" else ""

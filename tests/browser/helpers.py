@@ -26,6 +26,10 @@ LCP = """() => new Promise(resolve => {
 })"""
 
 
+# Collects Content-Security-Policy violations into window.__csp (an init script).
+CSP_WATCH = """window.__csp = []; document.addEventListener('securitypolicyviolation',
+    e => __csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
+
 # The page behind a modal is inert: its controls cannot take focus, whatever the site's own
 # `inert` attributes say (the widget never touches them; the browser's modal dialog does this).
 BACKGROUND_INERT = """() => [...document.querySelectorAll('main a, main button, main input, header a')]

@@ -4,13 +4,9 @@ import re
 
 import pytest
 
-from tests.browser.helpers import LAYOUT_SHIFT, axe, goto, have_axe
+from tests.browser.helpers import CSP_WATCH, LAYOUT_SHIFT, axe, goto, have_axe
 
 PHONE = "Телефон"
-CSP_WATCH = """window.__csp = []; document.addEventListener('securitypolicyviolation',
-    e => __csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
-
-
 @pytest.fixture
 def no_js_page(browser):
     ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})

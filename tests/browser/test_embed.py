@@ -6,10 +6,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.helpers import LAYOUT_SHIFT, LCP, goto
-
-CSP_WATCH = """window.__csp = []; document.addEventListener('securitypolicyviolation',
-    e => __csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
+from tests.browser.helpers import CSP_WATCH, LAYOUT_SHIFT, LCP, goto
 
 
 def test_strict_csp(site, page):

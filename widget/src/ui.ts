@@ -7,7 +7,7 @@
  * docs/widget.md).
  */
 import { CSS } from "./css";
-import { h, on } from "./dom";
+import { h, on, type Kid } from "./dom";
 import { fill } from "./i18n";
 import { complete, e164, show } from "./masks";
 import { beacon, emit, later, load, mark, now, source, type Form } from "./page";
@@ -57,7 +57,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
   const btn = (cls: string, text: string, onclick?: () => unknown) =>
     h("button", { class: cls, type: onclick ? "button" : "submit", onclick }, text) as HTMLButtonElement;
   /** A field: its parts, then its error line (id + "e", announced: aria-live). */
-  const field = (id: string, ...kids: (Node | string | false | 0 | undefined)[]) =>
+  const field = (id: string, ...kids: Kid[]) =>
     h("div", { class: "f" }, ...kids, h("p", { class: "e", id: id + "e", "aria-live": "polite" }));
   const input = (id: string, attrs: Record<string, unknown>) =>
     h("input", { id, class: "q", "aria-describedby": id + "e", ...attrs }) as HTMLInputElement;
