@@ -13,6 +13,8 @@ events are read with their thread CPU time (a shared, busy machine barely moves 
 widget's script work is attributed directly (compile, top-level evaluation, the config
 callback, building a form, its beacon); the style, layout and paint its DOM causes come from
 paired runs with widget.js blocked (interleaved, median of the per-pair differences).
+Each page is measured on a first visit (every cache cold) and on the third page view of a visit
+(V8 reuses the widget's compiled code, the way a visitor browsing a shop meets it).
 """
 from __future__ import annotations
 
@@ -194,7 +196,11 @@ def attribute(trace: bytes, origin: str, widget: str = "/phonecapture/widget.js"
     sent = {e["args"]["data"]["requestId"]: e for e in mine if e["name"] == "ResourceSendRequest"}
     ours = {i for i, e in sent.items() if widget in e["args"]["data"].get("url", "")
             or any(a <= e["ts"] <= b for a, b in spans)}
-    hit = set()
+    def parses(e):  # a task that commits or parses the page's HTML is the page's own work
+        return e["name"] == "ParseHTML" or e["name"].startswith("HTMLDocumentParser") or any(parses(c) for c in e["kids"])
+
+    # On a repeat view widget.js comes from the memory cache inside the page's parsing task.
+    hit = {id(r) for r in roots if parses(r)}
     for e in mine:
         if e["name"] in ("ResourceReceiveResponse", "ResourceReceivedData", "ResourceFinish") \
                 and (e.get("args", {}).get("data") or {}).get("requestId") in ours:
@@ -218,12 +224,20 @@ def _after(run: dict, since: float, kind: str) -> float:
     return sum(v for t, k, v in run["timeline"] if k == kind and t >= since)
 
 
-def traced_load(browser, url: str, with_widget: bool) -> dict:
+def traced_load(browser, url: str, with_widget: bool, repeat: bool = False) -> dict:
+    """One traced load in a new browser context: a first visit (cold HTTP and code caches), or with
+    `repeat` the third page view of a visit (two earlier views of the page; V8 keeps compiled code
+    for a script seen twice, so the third view skips most compiling, as on a real shop visit)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
     page.add_init_script(MARKERS)
     if not with_widget:
         page.route("**/widget.js", lambda r: r.abort())
+    if repeat:
+        for _ in range(2):
+            page.goto(url, wait_until="load")
+            page.wait_for_load_state("networkidle")
+        page.goto("about:blank")  # the previous view's unload (and its beacon) stays out of the trace
     browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
     try:
         page.goto(url, wait_until="load")
@@ -239,7 +253,7 @@ PHASES = (("loading", "loading"), ("compile", "compile"), ("evaluate", "evaluate
           ("render", "render"), ("beacon", "beacon"), ("style+layout", "style"), ("paint", "paint"))
 
 
-def main_thread(browser, url: str, pairs: int = 10) -> dict:
+def main_thread(browser, url: str, pairs: int = 10, repeat: bool = False) -> dict:
     """The widget's main-thread thread time (ms) at load by phase: medians over `pairs` interleaved
     pairs of loads with and without widget.js (order alternating within pairs).
 
@@ -247,12 +261,12 @@ def main_thread(browser, url: str, pairs: int = 10) -> dict:
     widget's forced ones, plus the page's after the widget first touched the DOM minus the same
     in the paired blocked load (from the same moment, and after that load's first paint if the
     page had painted before the widget did). The total is per pair, then the median."""
-    traced_load(browser, url, True), traced_load(browser, url, False)  # warm the servers and caches
+    traced_load(browser, url, True, repeat), traced_load(browser, url, False, repeat)  # warm the servers and caches
     rows = []
     for i in range(pairs):
         runs = {}
         for with_widget in ((True, False) if i % 2 == 0 else (False, True)):
-            runs[with_widget] = traced_load(browser, url, with_widget)
+            runs[with_widget] = traced_load(browser, url, with_widget, repeat)
         w, b = runs[True], runs[False]
         since = w["start"] if w["start"] is not None else float("inf")
         if not w["rendered"]:  # no DOM of its own: the first frames are the page's in both loads
@@ -438,6 +452,11 @@ def main():
                       + (f"; the form was in the page's first frame in {m['merged']} pairs" if m["merged"] else ""))
                 if m["other_scripts"]:
                     print("  note: other scripts ran; microtasks were counted as the widget's:", ", ".join(m["other_scripts"]))
+                r = main_thread(browser, url, pairs=6, repeat=True)
+                print(f"  third page view of a visit (HTTP and V8 code caches warm): {r['total']:.1f} ms "
+                      f"(IQR {r['total_iqr'][0]:.1f}-{r['total_iqr'][1]:.1f}, {len(r['pairs'])} pairs; "
+                      f"{'OK' if r['total'] < 10 else 'OVER'} the 10 ms bar): "
+                      + ", ".join(f"{name} {r[k]:.1f}" for name, k in PHASES))
             false_shows, real = exit_false_triggers(browser, site)
             print(f"exit intent: {false_shows} false triggers in a scripted session (links, select box, autofill list, "
                   f"scrollbar, scrolling); real exit through the top fired: {bool(real)}")
