@@ -86,7 +86,6 @@ function boot(s: HTMLScriptElement | null) {
     const f = form(id.trim());
     if (f.api_) return;
     f.api_ = s.dataset.api || s.src.replace(/\/widget\.js\b.*/, "/api/v1");
-    f.nonce_ = s.nonce;
     if ((f.cfg_ = await load(f))) init(), start(f);
   });
 }

@@ -8,11 +8,11 @@ import { mark as put, pageView, type State } from "./frequency";
 import { on } from "./dom";
 import type { FormConfig } from "./types";
 
-/** One form id on this page: where its API is, its CSP nonce, its config once fetched. */
+/** One form id on this page: where its API is, its config once fetched. (No CSP nonce is kept:
+ * the stylesheet is a constructed one and the widget adds no script or style element.) */
 export interface Form {
   id_: string;
   api_?: string;
-  nonce_?: string;
   cfg_?: FormConfig | void;
   q_: (() => void)[]; // opens asked for before the config arrived
 }
