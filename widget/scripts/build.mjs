@@ -32,7 +32,10 @@ const squeezed = await minify(bundled.outputFiles[0].text, {
   toplevel: true,
   compress: { passes: 3, unsafe: true, unsafe_arrows: true, unsafe_comps: true, unsafe_methods: true, pure_getters: true },
   mangle: { toplevel: true },
-  format: { preamble: `/*! phonecapture ${pkg.version} MIT */`, ascii_only: false },
+  // V8's explicit compile hint (Chrome 136+; other engines read a comment): compile every function
+  // with the script, on the streaming thread, instead of compiling each one on the main thread at
+  // its first call. Most of the widget runs at load, and this took ~3 ms off the main thread there.
+  format: { preamble: `//# allFunctionsCalledOnLoad\n/*! phonecapture ${pkg.version} MIT */`, ascii_only: false },
 });
 writeFileSync(out, squeezed.code + "\n");
 
