@@ -24,6 +24,13 @@ def test_widget_js_is_cached_by_etag_and_gzipped(client, bundle_exists):
     assert again.status_code == 304
 
 
+def test_widget_js_opens_with_the_compile_hint(client, bundle_exists):
+    """V8 reads `//# allFunctionsCalledOnLoad` only at the top of the file: it moves compiling
+    the widget off the page's main thread (docs/widget.md, Page impact)."""
+    body = client.get("/phonecapture/widget.js").get_data(as_text=True)
+    assert body.startswith("//# allFunctionsCalledOnLoad\n/*! phonecapture ")
+
+
 def test_events_are_counted_per_form_day_and_source(app, client):
     for _ in range(3):
         assert client.post("/phonecapture/api/v1/events", json={

@@ -34,7 +34,7 @@ const squeezed = await minify(bundled.outputFiles[0].text, {
   mangle: { toplevel: true },
   // V8's explicit compile hint (Chrome 136+; other engines read a comment): compile every function
   // with the script, on the streaming thread, instead of compiling each one on the main thread at
-  // its first call. Most of the widget runs at load, and this took ~3 ms off the main thread there.
+  // its first call: 1.5-3 ms less main-thread work on a first visit (docs/widget.md, Page impact).
   format: { preamble: `//# allFunctionsCalledOnLoad\n/*! phonecapture ${pkg.version} MIT */`, ascii_only: false },
 });
 writeFileSync(out, squeezed.code + "\n");
