@@ -90,8 +90,8 @@ CSS = """body{font:16px/1.5 Georgia,serif;margin:0;color:#222}header{display:fle
 a{color:#0a5a42}main{max-width:760px;margin:0 auto;padding:24px}h1{font-size:34px;margin:0 0 16px}
 .hero{height:300px;background:linear-gradient(135deg,#c9b38a,#7a5c3a);border-radius:12px;margin:0 0 16px}
 .lead{font-size:18px}.filters{display:flex;gap:16px;flex-wrap:wrap;margin:16px 0}
-.callback{display:flex;flex-direction:column;margin:24px 0;min-height:370px}.callback>form{flex:1}
-@media(max-width:640px){.callback{min-height:450px}}
+.callback{display:flex;flex-direction:column;margin:24px 0;min-height:400px}.callback>form{flex:1}
+@media(max-width:640px){.callback{min-height:500px}}
 .callback.drawn{min-height:0}"""
 
 TEXT_RU = ("Стальной электрический чайник на 1,7 л с поддержанием температуры. Пять режимов для зелёного, "

@@ -106,6 +106,8 @@ def test_mobile_360(site, mobile_context):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360  # no horizontal scroll
     field = dialog.get_by_label(PHONE, exact=True)
     assert field.get_attribute("inputmode") == "tel" and field.get_attribute("autocomplete") == "tel"
+    # Safari on iPhone zooms the page into a field whose text is under 16px when it takes focus.
+    assert field.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 16
 
 
 def test_slidein_is_compact_on_a_small_screen(site, mobile_context):

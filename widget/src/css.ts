@@ -4,10 +4,12 @@
  * shadow root); the form config's theme is the fallback; the page's own font by default.
  * Popups are native modal <dialog>s in the top layer (no z-index race with the page); the
  * slide-in and the teaser share one high z-index. Three greys, one red, the brand colour:
- * every pair passes WCAG AA on white (axe checks it). The host is a block: all:initial alone
- * would make it inline, and an inline host drops the page's margins around the form.
+ * every pair passes WCAG AA on white (axe checks it). Text and fields are 16px: Safari on
+ * iPhone zooms the page into any field under 16px when it takes focus. The host is a block:
+ * all:initial alone would make it inline, and an inline host drops the page's margins around
+ * the form.
  */
-export const CSS = `:host{all:initial;display:block;--B:var(--phonecapture-brand,var(--b,#0b7a5a));--R:var(--phonecapture-radius,var(--r,10px));font:15px/1.45 sans-serif;font-family:var(--phonecapture-font,var(--f,inherit));color:#222}
+export const CSS = `:host{all:initial;display:block;--B:var(--phonecapture-brand,var(--b,#0b7a5a));--R:var(--phonecapture-radius,var(--r,10px));font:16px/1.45 sans-serif;font-family:var(--phonecapture-font,var(--f,inherit));color:#222}
 *{box-sizing:border-box;font:inherit;color:inherit;margin:0;border:0;background:none}
 .d{display:flex;width:100%;max-width:420px;max-height:100%;padding:0;border:1px solid #ccc;border-radius:var(--R);background:#fff;box-shadow:0 9px 40px #0005}
 .d>div{flex:1;position:relative;overflow:auto;padding:22px}
