@@ -130,6 +130,9 @@ def attribute(trace: bytes, origin: str, widget: str = "/phonecapture/widget.js"
     def cpu(e):
         return e.get("tdur", e["dur"])
 
+    def parses(e):  # a task that commits or parses the page's HTML is the page's own work
+        return e["name"] == "ParseHTML" or e["name"].startswith("HTMLDocumentParser") or any(parses(c) for c in e["kids"])
+
     kinds: dict[str, float] = {}
     w: dict[str, float] = {}
     timeline: list[tuple[float, str, float]] = []
@@ -196,9 +199,6 @@ def attribute(trace: bytes, origin: str, widget: str = "/phonecapture/widget.js"
     sent = {e["args"]["data"]["requestId"]: e for e in mine if e["name"] == "ResourceSendRequest"}
     ours = {i for i, e in sent.items() if widget in e["args"]["data"].get("url", "")
             or any(a <= e["ts"] <= b for a, b in spans)}
-    def parses(e):  # a task that commits or parses the page's HTML is the page's own work
-        return e["name"] == "ParseHTML" or e["name"].startswith("HTMLDocumentParser") or any(parses(c) for c in e["kids"])
-
     # On a repeat view widget.js comes from the memory cache inside the page's parsing task.
     hit = {id(r) for r in roots if parses(r)}
     for e in mine:
@@ -293,6 +293,16 @@ def main_thread(browser, url: str, pairs: int = 10, repeat: bool = False) -> dic
     out["other_scripts"] = w["other_scripts"]
     out["pairs"] = rows
     return out
+
+
+def _total(m: dict) -> str:
+    """A main_thread() total with its spread and the verdict (the closing bracket is the caller's)."""
+    return (f"{m['total']:.1f} ms of thread time (IQR {m['total_iqr'][0]:.1f}-{m['total_iqr'][1]:.1f}, "
+            f"{len(m['pairs'])} pairs; {'OK' if m['total'] < 10 else 'OVER'} the 10 ms bar")
+
+
+def _phases(m: dict) -> str:
+    return ", ".join(f"{name} {m[k]:.1f}" for name, k in PHASES) + (f", GC {m['gc']:.1f}" if m["gc"] >= 0.05 else "")
 
 
 def impact(browser, url: str, popup_after_ms: int = 0) -> dict:
@@ -442,12 +452,9 @@ def main():
                                ("test site /page/popup (popup after 60 s)", site.url + "/page/popup"),
                                ("test site /page/button (teaser button)", site.url + "/page/button")):
                 m = main_thread(browser, url)
-                print(f"main thread at load, {label}: {m['total']:.1f} ms of thread time (IQR "
-                      f"{m['total_iqr'][0]:.1f}-{m['total_iqr'][1]:.1f}, {len(m['pairs'])} pairs; "
-                      f"{'OK' if m['total'] < 10 else 'OVER'} the 10 ms bar; "
+                print(f"main thread at load, {label}: {_total(m)}; "
                       f"{m['total'] / m['page_own']:.0%} of the page's own {m['page_own']:.1f} ms without the widget)")
-                print("  " + ", ".join(f"{name} {m[k]:.1f}" for name, k in PHASES)
-                      + (f", GC {m['gc']:.1f}" if m["gc"] >= 0.05 else ""))
+                print("  " + _phases(m))
                 print(f"  + {m['ipc_wait']:.1f} ms off CPU waiting on sync IPC ({', '.join(m['ipc']) or 'none'}); "
                       f"cross-check, whole page with minus without: +{m['page_delta']:.1f} ms "
                       f"(IQR {m['page_delta_iqr'][0]:.1f}-{m['page_delta_iqr'][1]:.1f})"
@@ -455,10 +462,7 @@ def main():
                 if m["other_scripts"]:
                     print("  note: other scripts ran; microtasks were counted as the widget's:", ", ".join(m["other_scripts"]))
                 r = main_thread(browser, url, pairs=6, repeat=True)
-                print(f"  third page view of a visit (HTTP and V8 code caches warm): {r['total']:.1f} ms "
-                      f"(IQR {r['total_iqr'][0]:.1f}-{r['total_iqr'][1]:.1f}, {len(r['pairs'])} pairs; "
-                      f"{'OK' if r['total'] < 10 else 'OVER'} the 10 ms bar): "
-                      + ", ".join(f"{name} {r[k]:.1f}" for name, k in PHASES))
+                print(f"  third page view of a visit (HTTP and V8 code caches warm): {_total(r)}): {_phases(r)}")
             false_shows, real = exit_false_triggers(browser, site)
             print(f"exit intent: {false_shows} false triggers in a scripted session (links, select box, autofill list, "
                   f"scrollbar, scrolling); real exit through the top fired: {bool(real)}")
