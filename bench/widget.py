@@ -446,7 +446,7 @@ def main():
                                       ("test site popup after 60 s", site.url + "/page/popup", 61_000),
                                       ("test site inline + popup", site.url + "/page/inline,popup", 61_000)):
                 r = impact(browser, url, after)
-                print(f"{label}: CLS {r['cls']:.4f}; widget is LCP: {r['lcp']['widget']} (LCP {r['lcp']['tag']}, {r['lcp']['size']} px²)")
+                print(f"{label}: CLS {r['cls']:.4f}; widget is LCP: {r['lcp']['widget']} (LCP {r['lcp']['tag']}{' of the no-JS form in the placeholder' if r['lcp']['noJs'] else ''}, {r['lcp']['size']} px²)")
             for label, url in (("shop /product/teapot (inline form drawn by the server)", shop_url + "/product/teapot"),
                                ("shop /tracking (inline form drawn by the widget)", shop_url + "/tracking"),
                                ("test site /page/popup (popup after 60 s)", site.url + "/page/popup"),

@@ -21,7 +21,9 @@ LCP = """() => new Promise(resolve => {
     const last = seen[seen.length - 1];
     const el = last && last.element;
     const inWidget = !!el && (el.getRootNode() instanceof ShadowRoot || !!el.closest('[data-phonecapture],[data-phonecapture-teaser]'));
-    resolve({count: seen.length, tag: el ? el.tagName : null, size: last ? last.size : 0, widget: inWidget});
+    // The no-JS form a page may hold in an inline placeholder is the page's own server HTML.
+    const noJs = !!el && !inWidget && !!el.closest('[data-phonecapture-inline]');
+    resolve({count: seen.length, tag: el ? el.tagName : null, size: last ? last.size : 0, widget: inWidget, noJs});
   }, 300);
 })"""
 
