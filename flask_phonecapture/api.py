@@ -143,7 +143,7 @@ def _json_body() -> dict:
         raise leads.LeadError(400, "invalid_json", "The request body must be a JSON object.")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting ~1000+ deep
         raise leads.LeadError(400, "invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise leads.LeadError(400, "invalid_json", "The request body must be a JSON object.")

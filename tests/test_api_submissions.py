@@ -223,3 +223,13 @@ def test_cross_origin_requests_are_refused_unless_allowed(make_app):
 def test_wrong_method_is_405_json(client):
     response = client.get("/phonecapture/api/v1/submissions")
     assert response.status_code == 405 and response.json["error"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("path", ["/phonecapture/api/v1/submissions", "/phonecapture/api/v1/events",
+                                  "/phonecapture/api/v1/submissions/abc/verify"])
+@pytest.mark.parametrize("data", [b"[" * 1500 + b"]" * 1500, b'{"a":' * 2500 + b"1" + b"}" * 2500])
+def test_deeply_nested_json_is_a_400(client, path, data):
+    response = client.post(path, data=data, content_type="application/json")
+    assert response.status_code == 400, response.json
+    assert response.json["error"] == "invalid_json"
+    assert response.json["message"] == "The request body is not valid JSON."
