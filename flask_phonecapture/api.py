@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from . import leads
 from .extension import get_state
 from .models import EventCounter
+from .netutil import scrub
 from .publicform import public_config
 from .webforms import SOURCE_KEYS, flatten_submission, submission_form
 
@@ -295,7 +296,8 @@ def record_event():
                      {"event": ["Unknown event."]})
     source = body.get("source") if isinstance(body.get("source"), dict) else {}
     label = source.get("utm_source") if isinstance(source.get("utm_source"), str) else ""
-    label = (label or "(direct)")[:128]
+    # A number pasted into a tag becomes [phone], as for submissions (leads._source).
+    label = scrub(label, 128, state.forms[form_id].default_region) or "(direct)"
     _count(state, form_id, event, label)
     return "", 204
 

@@ -41,6 +41,16 @@ def test_events_are_counted_per_form_day_and_source(app, client):
     assert rows == {("impression", "ya"): 3, ("open", "(direct)"): 1}
 
 
+@pytest.mark.parametrize("utm_source", ["+79123456789", "call 8 (912) 345-67-89", "%2B79123456789"])
+def test_event_source_label_hides_a_phone_number(app, client, utm_source):
+    assert client.post("/phonecapture/api/v1/events", json={
+        "form_id": "tracking", "event": "open", "source": {"utm_source": utm_source}}).status_code == 204
+    with app.app_context():
+        labels = [r.source for r in get_state().db.session.execute(select(EventCounter)).scalars()]
+    assert len(labels) == 1 and "[phone]" in labels[0]
+    assert "3456789" not in "".join(c for c in labels[0] if c.isdigit())
+
+
 @pytest.mark.parametrize("body, status", [
     ({"form_id": "nope", "event": "open"}, 404), ({"form_id": "callback", "event": "hack"}, 422),
     ({"event": "open"}, 404),
