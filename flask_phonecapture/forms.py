@@ -85,6 +85,52 @@ class ConsentPurpose(_Strict):
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def css_selector_ok(selector: str) -> bool:
+    """A conservative structural check (the stdlib has no CSS parser): not blank, no control
+    characters, quotes closed and only inside [...] or (...), brackets and parentheses balanced
+    ((...) only after a :pseudo-class, no [ inside [...]), no { } ; ! @ < `, and no empty part or
+    dangling combinator around a top-level comma. It cannot know every pseudo-class name."""
+    if not selector.strip() or re.search(r"[\x00-\x1f\x7f]", selector):
+        return False
+    skeleton, stack, i = [], [], 0  # skeleton: the selector with escapes and strings blanked
+    while i < len(selector):
+        char = selector[i]
+        if char == "\\":
+            if i + 1 == len(selector):
+                return False
+            skeleton.append("x")
+            i += 2
+            continue
+        if char in "'\"":
+            end = i + 1
+            while end < len(selector) and selector[end] != char:
+                end += 2 if selector[end] == "\\" else 1
+            if not stack or end >= len(selector):
+                return False
+            skeleton.append('""')
+            i = end + 1
+            continue
+        if char in "{};!@<`":
+            return False
+        if char == "[":
+            if stack and stack[-1] == "[":
+                return False
+            stack.append(char)
+        elif char == "(":
+            if not re.search(r":[-\w]+$", "".join(skeleton)):
+                return False
+            stack.append(char)
+        elif char in "])":
+            if not stack or stack.pop() != {"]": "[", ")": "("}[char]:
+                return False
+        skeleton.append("," if char == "," and not stack else ("." if char == "," else char))
+        i += 1
+    if stack:
+        return False
+    parts = [part.strip() for part in "".join(skeleton).split(",")]
+    return all(part and part[0] not in ">+~" and part[-1] not in ">+~" for part in parts)
+
+
 class Triggers(_Strict):
     match: Literal["any", "all"] = "any"
     delay_s: int | None = Field(default=None, ge=0, le=3600)
@@ -92,6 +138,14 @@ class Triggers(_Strict):
     inactivity_s: int | None = Field(default=None, ge=1, le=3600)
     page_views: int | None = Field(default=None, ge=1, le=100)
     click_selector: str | None = Field(default=None, max_length=200)
+
+    @field_validator("click_selector")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        # The widget passes it to Element.closest(): a bad one would throw on every click.
+        if value is not None and not css_selector_ok(value):
+            raise ValueError("not a valid CSS selector")
+        return value
 
 
 class Targeting(_Strict):
@@ -222,6 +276,8 @@ def _describe(form_id: str, error: ValidationError) -> str:
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key"
+        elif item["type"] == "value_error":  # our own validators' text, without pydantic's prefix
+            message = str(item["ctx"]["error"])
         parts.append(f"{where}: {message}")
     return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)
 

@@ -89,6 +89,30 @@ def test_bad_form_config_names_the_form_and_the_key(tmp_path, form, fragment):
         PhoneCapture(app, db=db)
 
 
+def popup(**keys) -> dict:
+    return {"mode": "popup", "consents": FORMS["callback"]["consents"], **keys}
+
+
+@pytest.mark.parametrize("selector", ["[[[", "", "   ", "a[href", "a)", "a(", ":is(a", "a[x='y]", 'a "b',
+                                      "a\\", "a{color:red}", "a;b", "a\x00b", "a\nb", "a,", ",a", "a,,b",
+                                      "a >", "a[x=1]]", "a()", "[a[b]]"])
+def test_invalid_click_selector_fails_at_start(tmp_path, selector):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": popup(triggers={"click_selector": selector})})
+    with pytest.raises(ConfigError) as info:
+        PhoneCapture(app, db=db)
+    assert str(info.value) == ("PHONECAPTURE_FORMS['x'] is invalid: triggers.click_selector: "
+                               "not a valid CSS selector")
+
+
+@pytest.mark.parametrize("selector", ["#cta", ".btn.buy, a[href^='/order']", "button[data-x=\"a]b\"]",
+                                      "main > .card:not(.off) + p ~ a", "a:is(.x, .y) span", ":has(> img)",
+                                      "li:nth-child(2n+1)", "#a\\:b", "[data-phonecapture-open]"])
+def test_valid_click_selectors_are_accepted(tmp_path, selector):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": popup(triggers={"click_selector": selector})})
+    PhoneCapture(app, db=db)
+    assert app.extensions["phonecapture"].forms["x"].triggers.click_selector == selector
+
+
 def test_forms_can_come_from_a_json_file(tmp_path):
     path = tmp_path / "forms.json"
     path.write_text(json.dumps({"lead": FORMS["callback"]}), encoding="utf-8")
