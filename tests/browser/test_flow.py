@@ -58,6 +58,7 @@ def test_full_code_step(site, page):
     code_field.fill(code)
     dialog.get_by_role("button", name="Подтвердить").click()
     dialog.get_by_text("Номер подтверждён").wait_for()
+    assert dialog.get_by_role("button", name="Закрыть").count() == 1  # not the × and a button
     assert events == ["submit:button", "verified:button"]
     st = widget_state(page)
     assert st["f"]["button"]["s"] > 0  # frequency: submitted

@@ -34,6 +34,16 @@ def test_slidein_after_scroll_does_not_block_or_take_focus(site, page):
     assert page.get_by_role("dialog").count() == 0
 
 
+def test_slidein_closed_from_inside_gives_focus_back(site, page):
+    goto(page, site.url + "/page/slidein?long=40", "slidein")
+    page.locator("#email").focus()
+    page.mouse.wheel(0, 5000)
+    page.get_by_role("dialog").get_by_label(PHONE, exact=True).click()
+    page.keyboard.press("Escape")
+    assert page.get_by_role("dialog").count() == 0
+    assert page.evaluate("() => document.activeElement.id") == "email"
+
+
 def test_inline_replaces_the_no_js_form_without_layout_shift(site, page):
     goto(page, site.url + "/page/inline", "inline")
     region = page.get_by_role("region", name="Перезвоним вам")

@@ -88,6 +88,31 @@ def test_typing_an_international_prefix_switches_country(page, field):
     assert page.get_by_role("dialog").get_by_role("combobox", name="Страна").input_value() == "BY"
 
 
+@pytest.mark.parametrize("typed", ["0049301234567", "810 49 30 1234567", "8 10 49 30 1234567"])
+def test_typing_an_exit_code_after_the_shown_code_dials_out(page, field, typed):
+    field.press_sequentially(typed)
+    assert field.input_value() == "+49 30 1234567"
+    assert page.get_by_role("dialog").get_by_role("combobox", name="Страна").input_value() == "DE"
+
+
+def test_the_shown_code_can_be_erased_and_another_typed(page, field):
+    field.focus()
+    for _ in range(2):
+        field.press("Backspace")  # "+7 " -> "+7" -> "+"
+    assert (field.input_value(), caret(field)) == ("+", 1)
+    field.press_sequentially("+49301234567")  # the "+" typed again changes nothing
+    assert field.input_value() == "+49 30 1234567"
+    assert page.get_by_role("dialog").get_by_role("combobox", name="Страна").input_value() == "DE"
+
+
+def test_a_national_prefix_keeps_the_country_picked(page, field):
+    country = page.get_by_role("dialog").get_by_role("combobox", name="Страна")
+    country.select_option("KZ")  # RU owns +7 8…, but "8" here is the prefix typed before a number
+    field.press_sequentially("87012345678")
+    assert field.input_value() == "+7 (701) 234 5678"
+    assert country.input_value() == "KZ"
+
+
 def test_choosing_a_country_keeps_the_digits(page, field):
     page.get_by_role("dialog").get_by_role("combobox", name="Страна").select_option("DE")
     field.press_sequentially("030 1234567")

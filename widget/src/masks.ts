@@ -62,6 +62,13 @@ function fix(cs: Country[], c: Country, d: string): Parsed {
   return { c, d };
 }
 
+/** Length of the international call prefix `d` starts with ("00", or the country's own: "810"
+ * in RU), else 0. No national number starts with one. */
+export function exit(c: Country, d: string): number {
+  const m = c.x && rx(c.x).exec(d);
+  return m && m[0] ? m[0].length : d.startsWith("00") ? 2 : 0;
+}
+
 /**
  * Read any common way of writing a number, given the country currently selected:
  * "+7 (912) 345-67-89", "8 912 345-67-89", "89123456789", "79123456789", "810 49 30 …",
@@ -72,8 +79,7 @@ export function parse(raw: string, cur: Country, cs: Country[]): Parsed {
   const first = raw.search(/[\d+]/);
   let intl = first >= 0 && raw[first] === "+";
   if (!intl) {
-    const m = cur.x && rx(cur.x).exec(digits);
-    const cut = m && m[0] ? m[0].length : digits.startsWith("00") ? 2 : 0;
+    const cut = exit(cur, digits);
     if (cut && digits.length > cut + 1) {
       digits = digits.slice(cut);
       intl = true;

@@ -1,13 +1,13 @@
 /** The phone <input> and country <select>: thin DOM glue over the pure masks module. */
 import { on } from "./dom";
-import { parse, rx, show, type Parsed } from "./masks";
+import { exit, parse, rx, show, type Parsed } from "./masks";
 import type { Country } from "./types";
 
 const nd = (s: string) => s.replace(/\D/g, "").length;
 
 export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | null, cs: Country[], start: Country) {
   let p: Parsed = { c: start, d: "" };
-  let np = false; // the national prefix typed first ("8" in RU) was taken as a prefix
+  let np = ""; // the national prefix typed first ("8" in RU), taken as a prefix, not a digit
   const head = () => "+" + p.c.c + " ";
   const country = (c: Country) => {
     p = { c, d: p.d };
@@ -17,17 +17,21 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
   };
 
   /** Re-read the raw value and show it formatted, the caret after the same digit. */
-  const apply = (raw: string, caret: number, kind = "") => {
-    const r = parse(raw, p.c, cs);
+  const apply = (raw: string, caret: number, kind = ""): void => {
+    let r = parse(raw, p.c, cs);
     if (kind[0] == "d" && !r.d && !r.u) {
       // Deleting into "+7 ": leave it be, so the code itself can be erased.
-      p.d = "";
-      np = false;
+      p.d = np = "";
       return;
     }
-    if (kind == "insertText" && r.d && !p.d && !np && r.c == p.c && rx(p.c.p, true).test(r.d)) {
-      np = true; // "8" after "+7 " is the prefix Russians type, not a digit of the number
-      r.d = "";
+    if (kind == "insertText" && !r.u && r.c.c == p.c.c) {
+      // "8" after "+7 " is the prefix Russians type, not a digit of the number; it keeps the
+      // country picked (in KZ too, although RU owns numbers that start with 8).
+      if (r.d && !p.d && !np && rx(p.c.p, true).test(r.d)) (np = r.d), (r = { c: p.c, d: "" });
+      // "00…" or "8 10…" typed after "+7 " dials out: what follows is another country's code.
+      const t = np + r.d;
+      const k = exit(p.c, t);
+      if (k) return (np = ""), apply("+" + t.slice(k), 99);
     }
     if (r.c != p.c) country(r.c);
     p = r;
@@ -35,7 +39,8 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     let want = nd(raw.slice(0, caret)) - nd(raw) + nd(out);
     let i = 0;
     while (i < out.length && want > 0) if (/\d/.test(out[i++])) want--;
-    if (!r.u && i < head().length) i = head().length;
+    // Never before "+7 " (or, for a code not yet known, before "+").
+    i = Math.max(i, r.u ? 1 : head().length);
     input.value = out;
     if ((input.getRootNode() as ShadowRoot).activeElement == input) input.setSelectionRange(i, i);
   };
@@ -58,8 +63,7 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     } else if (e.data == "+" && !p.d) {
       // "+" starts another country's code: "+7 " becomes "+".
       e.preventDefault();
-      input.value = "+";
-      p = { c: p.c, d: "", u: 1 };
+      apply("+", 1);
     } else if (t == "insertText" && s < head().length && v.startsWith(head()) && /^\d+$/.test(e.data!)) {
       // Digits typed in front of "+7 " (a click there) belong to the number.
       e.preventDefault();
@@ -78,7 +82,7 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
   on(input, "blur", () => p.d || p.u || (input.value = ""));
   on(select || input, "change", () => {
     if (select && select.value != p.c.r) {
-      np = false;
+      np = "";
       country(cs.find((c) => c.r == select.value)!);
       if (input.value) input.value = show(p);
     }

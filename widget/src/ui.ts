@@ -47,6 +47,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
   const drawn = host.shadowRoot; // an inline form the server drew ({{ phonecapture_inline() }})
   const sr = drawn || shadow(host, f);
   const t0 = now();
+  const back = document.activeElement;
   const modal = kind == "o";
   const inline = kind == "i";
   let done = 0; // a number was submitted
@@ -212,6 +213,8 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
     if (!emit("verified", f)) return close(1);
     title.textContent = T.st;
     const msg = h("p", { role: "status", tabindex: -1 }, T.sx);
+    // A modal ends with one "Close" button: the × would be a second control of the same name.
+    if (modal) sr.querySelector(".x")!.remove();
     go(h("div", {}, msg, modal && btn("b", T.x, close)), msg);
   }
 
@@ -220,6 +223,8 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
     if (!host.isConnected || (force !== 1 && !emit("close", f))) return;
     stop();
     box.close?.(); // a modal dialog gives focus back to where it was
+    // A slide-in is no modal: if the visitor was in it, focus goes back to where it was before.
+    if (sr.activeElement && !modal) (back as HTMLElement)?.focus();
     host.remove();
     done || mark(f, "c");
     beacon(f, "close");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { complete, e164, format, parse, show } from "../src/masks";
+import { complete, e164, exit, format, parse, show } from "../src/masks";
 import type { Country } from "../src/types";
 
 interface Fixture {
@@ -76,6 +76,11 @@ describe("the issue's paste table", () => {
   }
   it("shows Russia as +7 (912) 345-67-89", () => {
     expect(format(RU, "9123456789")).toBe("+7 (912) 345-67-89");
+  });
+  it("knows an international call prefix typed after the shown code", () => {
+    // what the field checks as digits arrive after "+7 " or "+49 " ("8" was taken as a prefix)
+    expect(["00", "810", "81", "8", "0", "912"].map((d) => exit(RU, d))).toEqual([2, 3, 0, 0, 0, 0]);
+    expect(["00", "0", "030"].map((d) => exit(country("DE"), d))).toEqual([2, 0, 0]);
   });
   it("unknown calling code stays as typed", () => {
     const p = parse("+99912", RU, cs);
