@@ -22,6 +22,15 @@ FORM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
 
+# An http(s) URL with a host, or a path on this site: "//host" and "/\\host" are other sites to a
+# browser, and javascript:/data: links would run on the page. No spaces or control characters.
+_LINK = re.compile(r"(?:https?://[^/\\?#@\s]+(?:[/?#][^\\\s]*)?|/(?![/\\])[^\\\s]*)\Z", re.IGNORECASE)
+
+
+def link_ok(url: str) -> bool:
+    return bool(_LINK.match(url)) and not re.search(r"[\x00-\x1f\x7f]", url)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -78,6 +87,18 @@ class ConsentPurpose(_Strict):
         if not PURPOSE.match(value):
             raise ValueError("purpose must be lower_snake_case, e.g. service_sms")
         return value
+
+    @field_validator("policy_url")
+    @classmethod
+    def _policy_url(cls, value: str | None) -> str | None:
+        if value is not None and not link_ok(value):
+            raise ValueError("must be an http(s) URL or a site path starting with / (not //)")
+        return value
+
+    @property
+    def safe_policy_url(self) -> str | None:
+        """What pages and the widget link: checked again, whatever built this spec."""
+        return self.policy_url if self.policy_url and link_ok(self.policy_url) else None
 
     def text_version(self, locale: str) -> str:
         """sha256 over exactly what was shown: purpose, locale, text and policy link."""

@@ -6,8 +6,6 @@ keys left at their defaults are omitted (the widget knows the same defaults).
 """
 from __future__ import annotations
 
-import re
-
 from flask import current_app, request
 
 from .forms import FormSpec
@@ -53,8 +51,8 @@ def _consent(c) -> dict:
     out = {"p": c.purpose, "t": c.text}
     if c.required:
         out["r"] = True
-    if c.policy_url and re.match(r"(https?:|/)", c.policy_url):
-        out["u"] = c.policy_url
+    if c.safe_policy_url:
+        out["u"] = c.safe_policy_url
     return out
 
 

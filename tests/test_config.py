@@ -113,6 +113,27 @@ def test_valid_click_selectors_are_accepted(tmp_path, selector):
     assert app.extensions["phonecapture"].forms["x"].triggers.click_selector == selector
 
 
+def with_policy(url: str) -> dict:
+    return popup(consents=[{**FORMS["callback"]["consents"][0], "policy_url": url}])
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.domain)", "JavaScript:alert(1)", "data:text/html,x",
+                                 "//evil.example/p", "/\\evil.example", " javascript:alert(1)", "privacy",
+                                 "https://", "https:/evil", "ftp://shop.example/p", "/pri vacy", "/a\tb",
+                                 "https://shop.example/\x00", "mailto:dpo@shop.example"])
+def test_unsafe_policy_url_fails_at_start(tmp_path, url):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": with_policy(url)})
+    with pytest.raises(ConfigError, match=r"^PHONECAPTURE_FORMS\['x'\] is invalid: consents.0.policy_url: "
+                                          r"must be an http\(s\) URL or a site path"):
+        PhoneCapture(app, db=db)
+
+
+@pytest.mark.parametrize("url", ["/privacy", "/", "https://shop.example/privacy?v=2#sms", "HTTP://shop.example"])
+def test_http_urls_and_site_paths_are_fine_policy_urls(tmp_path, url):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": with_policy(url)})
+    PhoneCapture(app, db=db)
+
+
 def test_forms_can_come_from_a_json_file(tmp_path):
     path = tmp_path / "forms.json"
     path.write_text(json.dumps({"lead": FORMS["callback"]}), encoding="utf-8")

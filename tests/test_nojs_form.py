@@ -103,3 +103,22 @@ def test_resend_button_without_javascript(make_app, capsys, run_jobs):
 
 def test_unknown_form_page_is_404(client):
     assert client.get("/phonecapture/f/nope").status_code == 404
+
+
+def test_an_unsafe_policy_url_is_never_a_link_even_past_validation(make_app):
+    """Start-up refuses it (test_config); should a spec get past that, nothing links it."""
+    from flask_phonecapture.publicform import public_config
+
+    app, _ = make_app()
+    with app.app_context():
+        state = get_state()
+        spec = state.forms["callback"]
+        bad = [c.model_copy(update={"policy_url": "javascript:alert(document.domain)"}) for c in spec.consents]
+        state.forms["callback"] = spec.model_copy(update={"consents": bad})  # model_copy skips validation
+    with app.test_request_context("/"):
+        pages = [render_template_string("{{ phonecapture_form('callback') }}"),
+                 render_template_string("{{ phonecapture_inline('callback') }}")]
+        config = public_config(get_state(), get_state().forms["callback"])
+    for html in pages:
+        assert "152-ФЗ" in html and "javascript:" not in html
+    assert all("u" not in c for c in config["consents"])
