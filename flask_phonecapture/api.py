@@ -69,7 +69,7 @@ def _guard():
     if request.method == "OPTIONS":
         return current_app.response_class(status=204)
     if request.content_length is not None and request.content_length > request.max_content_length:
-        return error(413, "too_large", f"Request body is larger than {request.max_content_length} bytes.")
+        return lead_error(_too_large())
     return None
 
 
@@ -138,8 +138,33 @@ def _db_down(exc):
                  headers={"Retry-After": 5})
 
 
+def _too_large() -> leads.LeadError:
+    return leads.LeadError(413, "too_large", f"Request body is larger than {request.max_content_length} bytes.")
+
+
+def _read_body() -> bytes:
+    limit = request.max_content_length
+    if request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        return request.get_data(cache=True)  # a Content-Length past the limit raised 413 already
+    # A body streamed without a length (chunked): werkzeug's stream would stop at the limit
+    # without an error and hand over a cut body, so read one byte more to tell.
+    stream, raw = request.environ["wsgi.input"], bytearray()
+    try:
+        while len(raw) <= limit:
+            part = stream.read(limit + 1 - len(raw))
+            if not part:
+                break
+            raw += part
+    except Exception:  # noqa: BLE001 - the server's de-chunker: a bad chunk or a cut connection
+        raise leads.LeadError(400, "bad_request", "The request body could not be read (broken chunked "
+                                                  "encoding or a closed connection).") from None
+    if len(raw) > limit:
+        raise _too_large()
+    return bytes(raw)
+
+
 def _json_body() -> dict:
-    raw = request.get_data(cache=True)  # raises 413 past max_content_length
+    raw = _read_body()
     if not raw:
         raise leads.LeadError(400, "invalid_json", "The request body must be a JSON object.")
     try:
