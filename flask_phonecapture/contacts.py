@@ -1,15 +1,19 @@
 """Contacts: one per phone number, found through the blind index, stored encrypted.
 
 The write path uses Core statements (no ORM unit of work): it runs on every submission.
+One contact per number holds under concurrency through :func:`lock_number`: the blind index
+is truncated on purpose (different numbers share a value), so no unique index can say it.
 """
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from .models import Contact, new_id, utcnow
+from .models import Contact, ContactLock, new_id, utcnow
 from .phone import ParsedPhone, mask_e164
 
 _contacts = Contact.__table__
+_locks = ContactLock.__table__
 
 
 def _ctx(contact_id: str, column: str) -> str:
@@ -33,7 +37,8 @@ def find_id_by_e164(state, e164: str) -> str | None:
     index = state.keyring.blind_index(e164)
     candidates = state.db.session.execute(
         select(_contacts.c.id, _contacts.c.e164_enc)
-        .where(_contacts.c.blind_index == index, _contacts.c.status == "active"))
+        .where(_contacts.c.blind_index == index, _contacts.c.status == "active")
+        .order_by(_contacts.c.created_at, _contacts.c.id))  # rows from before 0003: the oldest wins
     for row in candidates:
         if decrypt_e164(state, row) == e164:
             return row.id
@@ -57,8 +62,37 @@ def insert_contact(state, phone: ParsedPhone) -> str:
     return contact_id
 
 
+def lock_slot(state, e164: str) -> int:
+    """The number's lock slot: the first 16 bits of its blind index (one of 65 536)."""
+    return int(state.keyring.blind_index(e164)[:4], 16)
+
+
+def lock_number(state, e164: str) -> None:
+    """Hold the number's slot until the session's transaction ends (commit or rollback).
+
+    A write on the slot's row: on PostgreSQL (and MySQL) a row lock, so a second request for the
+    same number waits here, then -- READ COMMITTED, each statement a fresh snapshot -- sees what
+    the first committed; on SQLite the write takes the database's write lock, the same effect.
+    The row is made the first time a slot is used; two first uses at once meet on its primary
+    key, and the loser locks the winner's row instead (in a SAVEPOINT: the transaction goes on).
+    Numbers that share a slot only wait for each other, for one short transaction.
+    """
+    session = state.db.session
+    slot = lock_slot(state, e164)
+    touch = update(_locks).where(_locks.c.slot == slot).values(locked_at=utcnow())
+    if session.execute(touch).rowcount:
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(_locks).values(slot=slot, locked_at=utcnow()))
+    except IntegrityError:  # made by a parallel request meanwhile (we waited for its commit)
+        session.execute(touch)
+
+
 def find_or_create(state, phone: ParsedPhone) -> tuple[str, bool]:
-    """(contact id, created)."""
+    """(contact id, created). Locks the number (:func:`lock_number`) for the caller's transaction,
+    so the caller's own check-then-insert (a pending submission, say) is serialised with it."""
+    lock_number(state, phone.e164)
     existing = find_id_by_e164(state, phone.e164)
     if existing is not None:
         return existing, False

@@ -188,17 +188,23 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
     session = state.db.session
     config = current_app.config
     phone = form.parsed_phone
+    # Locks the number until commit/rollback: a simultaneous identical request waits here, then
+    # finds this contact and this submission (one contact, one submission, one SMS).
     contact_id, is_new = contacts.find_or_create(state, phone)
     cooldown = config["PHONECAPTURE_RESEND_COOLDOWN"]
 
-    if not is_new:
-        recent = _pending_duplicate(state, spec, contact_id, cooldown)
-        if recent is not None:  # hand back the pending submission, send nothing new
-            session.rollback()
-            waited = (utcnow() - recent.last_sent_at).total_seconds()
-            return SubmitResult(recent.id, max(1, math.ceil(cooldown - waited)), created=False)
-        _check_hourly_cap(state, contact_id)
-    messaging.check_code_send(state, e164=phone.e164, region=phone.region, ip_prefix=meta.ip_prefix)
+    try:
+        if not is_new:
+            recent = _pending_duplicate(state, spec, contact_id, cooldown)
+            if recent is not None:  # hand back the pending submission, send nothing new
+                session.rollback()
+                waited = (utcnow() - recent.last_sent_at).total_seconds()
+                return SubmitResult(recent.id, max(1, math.ceil(cooldown - waited)), created=False)
+            _check_hourly_cap(state, contact_id)
+        messaging.check_code_send(state, e164=phone.e164, region=phone.region, ip_prefix=meta.ip_prefix)
+    except LeadError:
+        session.rollback()  # let the next request for this number in now
+        raise
 
     now = utcnow()
     submission_id = new_id()

@@ -54,6 +54,22 @@ class Contact(Base):
     submissions: Mapped[list["Submission"]] = relationship(back_populates="contact")
 
 
+class ContactLock(Base):
+    """What two simultaneous submissions of one number queue on (see ``contacts.lock_number``).
+
+    One row per *slot*, the first 16 bits of the contact blind index: a slot covers many numbers,
+    so the table holds at most 65 536 rows and says nothing the contact table does not. A
+    submission writes its number's slot row first and holds it until its transaction ends; the
+    blind index itself can't carry a unique index, since it is truncated so that different
+    numbers share a value on purpose.
+    """
+
+    __tablename__ = "phonecapture_contact_lock"
+
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    locked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Submission(Base):
     __tablename__ = "phonecapture_submission"
 

@@ -233,3 +233,124 @@ def test_deeply_nested_json_is_a_400(client, path, data):
     assert response.status_code == 400, response.json
     assert response.json["error"] == "invalid_json"
     assert response.json["message"] == "The request body is not valid JSON."
+
+
+# -- simultaneous identical submissions (a double click that reaches two workers at once) ---------
+def _race(app, monkeypatch, module, name, body, runners=2):
+    """POST ``body`` from ``runners`` threads at once; each pauses right after ``module.name``
+    (a lookup) until every runner has done its own, so unguarded check-then-insert code races
+    every time. A runner kept out by a lock never arrives: the pause then gives up after 1 s."""
+    import threading
+
+    barrier = threading.Barrier(runners, timeout=1)
+    original = getattr(module, name)
+
+    def paused(*args, **kwargs):
+        result = original(*args, **kwargs)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return result
+
+    monkeypatch.setattr(module, name, paused)
+    responses = [None] * runners
+
+    def post(i):
+        responses[i] = app.test_client().post("/phonecapture/api/v1/submissions", json=body)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(runners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    monkeypatch.setattr(module, name, original)
+    return responses
+
+
+def _body(client, phone="8 912 345-67-89", form_id="callback"):
+    return {"form_id": form_id, "token": get_token(client, form_id), "phone": phone,
+            "consents": {"service_sms": True}, "hp": "", "elapsed_ms": 4000}
+
+
+def test_simultaneous_identical_submissions_of_a_new_number_make_one_contact_and_one_sms(
+        app, client, monkeypatch, capsys, run_jobs):
+    from flask_phonecapture import contacts
+
+    responses = _race(app, monkeypatch, contacts, "find_id_by_e164", _body(client))
+    assert [r.status_code for r in responses] == [201, 201], [r.json for r in responses]
+    assert responses[0].json["id"] == responses[1].json["id"]  # the same submission, the same answer
+    assert responses[0].json["status"] == responses[1].json["status"] == "pending_verification"
+    run_jobs()
+    assert count(app, Contact) == 1
+    assert count(app, Submission) == 1
+    assert count(app, Message) == 1
+    assert len(sent_codes(capsys)) == 1
+
+
+def test_simultaneous_identical_submissions_of_a_known_number_make_one_submission_and_one_sms(
+        app, client, monkeypatch, capsys, run_jobs):
+    from flask_phonecapture import leads
+
+    assert submit(client, form_id="tracking").status_code == 201  # the number is a contact already
+    run_jobs()
+    capsys.readouterr()
+    responses = _race(app, monkeypatch, leads, "_pending_duplicate", _body(client))
+    assert [r.status_code for r in responses] == [201, 201], [r.json for r in responses]
+    assert responses[0].json["id"] == responses[1].json["id"]
+    run_jobs()
+    assert count(app, Contact) == 1
+    assert count(app, Submission) == 2  # one per form
+    assert count(app, Message) == 2
+    assert len(sent_codes(capsys)) == 1
+
+
+def test_many_simultaneous_submissions_of_one_number_send_one_sms(app, client, capsys, run_jobs):
+    import threading
+
+    body = _body(client)
+    start = threading.Barrier(6)
+    responses = []
+
+    def post():
+        own = app.test_client()
+        start.wait()
+        responses.append(own.post("/phonecapture/api/v1/submissions", json=body))
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(r.status_code for r in responses) == [201] * 6, [r.json for r in responses]
+    assert len({r.json["id"] for r in responses}) == 1
+    run_jobs()
+    assert (count(app, Contact), count(app, Submission), count(app, Message)) == (1, 1, 1)
+    assert len(sent_codes(capsys)) == 1
+
+
+def test_simultaneous_submissions_of_different_numbers_in_one_lock_slot_both_go_through(
+        app, client, monkeypatch, capsys, run_jobs):
+    """The lock is per slot of many numbers: a neighbour waits its turn and is not mistaken for a
+    repeat."""
+    from flask_phonecapture import contacts
+
+    monkeypatch.setattr(contacts, "lock_slot", lambda state, e164: 7)
+    first, second = _body(client), _body(client, phone="8 912 345-67-80")
+    results = []
+
+    def post(body):
+        results.append(app.test_client().post("/phonecapture/api/v1/submissions", json=body))
+
+    import threading
+
+    threads = [threading.Thread(target=post, args=(b,)) for b in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(r.status_code for r in results) == [201, 201]
+    assert results[0].json["id"] != results[1].json["id"]
+    run_jobs()
+    assert (count(app, Contact), count(app, Submission)) == (2, 2)
+    assert len(sent_codes(capsys)) == 2
