@@ -25,6 +25,10 @@ api_bp = Blueprint("phonecapture_api", __name__)
 EVENTS = ("impression", "open", "close", "submit_error", "submit", "verified")
 
 
+# The id is not echoed: a phone number could be sent in its place.
+UNKNOWN_FORM = "There is no active form with this id."
+
+
 def error(status: int, code: str, message: str, fields=None, headers=None, **extra):
     body = {"error": code, "message": message, "fields": fields or {}}
     body.update(extra)
@@ -182,7 +186,7 @@ def form_config(form_id: str):
     state = get_state()
     spec = state.forms.get(form_id)
     if spec is None or not spec.active:
-        return error(404, "unknown_form", f"There is no active form {form_id[:64]!r}.")
+        return error(404, "unknown_form", UNKNOWN_FORM)
     # UTF-8 and compact: Cyrillic texts as \uXXXX escapes cost ~5% more after gzip.
     body = json.dumps(public_config(state, spec), ensure_ascii=False, separators=(",", ":"))
     response = current_app.response_class(body, mimetype="application/json")
@@ -256,7 +260,7 @@ def create_submission():
             return error(422, "invalid", "form_id is required.", {"form_id": ["Required."]})
         spec = state.forms.get(form_id)
         if spec is None or not spec.active:
-            return error(404, "unknown_form", f"There is no active form {form_id[:64]!r}.")
+            return error(404, "unknown_form", UNKNOWN_FORM)
         type_errors = _type_errors(body, spec)
         if type_errors:
             return error(422, "invalid", "Some fields have the wrong type.", type_errors)

@@ -67,3 +67,17 @@ def test_broken_chunked_encoding_is_a_400(served):
     response = conn.getresponse()
     assert response.status == 400
     conn.close()
+
+
+@pytest.mark.parametrize("form_id", ["79123456789", "7-912-345-67-89", "nope"])
+def test_unknown_form_answer_does_not_echo_the_form_id(client, form_id):
+    from tests.conftest import get_token
+
+    answers = [client.get(f"/phonecapture/api/v1/forms/{form_id}"),
+               client.post("/phonecapture/api/v1/submissions", json={
+                   "form_id": form_id, "token": get_token(client), "phone": "+79123456789"}),
+               client.post(EVENTS, json={"form_id": form_id, "event": "open"})]
+    for response in answers:
+        assert response.status_code == 404 and response.json["error"] == "unknown_form"
+        assert form_id not in response.get_data(as_text=True)
+        assert "912" not in response.get_data(as_text=True)
