@@ -6,6 +6,7 @@ submission needs the signed token handed out with the form's config instead.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request
@@ -48,26 +49,61 @@ def lead_error(exc: leads.LeadError):
 
 
 # -- request hygiene ---------------------------------------------------------
-def _origin_allowed(origin: str) -> bool:
+# scheme://host[:port], as browsers send it; anything longer or stranger is refused, so an
+# allowed origin echoed into Access-Control-Allow-Origin is always short and plain.
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/?#@\\]+\Z", re.IGNORECASE)
+_MAX_ORIGIN = 255
+
+
+def _allowed_origins() -> list[str]:
     allowed = current_app.config["PHONECAPTURE_ALLOWED_ORIGINS"]
     if isinstance(allowed, str):
         allowed = [o.strip() for o in allowed.split(",") if o.strip()]
-    return "*" in allowed or origin.rstrip("/") in [o.rstrip("/") for o in allowed]
+    return [o.rstrip("/").lower() for o in allowed]
+
+
+def _origin_allowed(origin: str) -> bool:
+    allowed = _allowed_origins()
+    if origin == "null":  # an opaque origin (sandboxed frame, file:): only when listed, "*" or not
+        return "null" in allowed
+    if len(origin) > _MAX_ORIGIN or not _ORIGIN.match(origin):
+        return False
+    return "*" in allowed or origin.rstrip("/").lower() in allowed
 
 
 def _same_origin(origin: str) -> bool:
-    return origin.split("://", 1)[-1].rstrip("/") == request.host
+    # Scheme, host and port as Flask sees this request (behind a TLS proxy: ProxyFix's x_proto).
+    return origin.rstrip("/").lower() == request.host_url.rstrip("/").lower()
+
+
+def _refusal(origin: str) -> str:
+    if origin == "null":
+        return ('Requests from pages without an origin (Origin: null) may not change anything; '
+                'list "null" in PHONECAPTURE_ALLOWED_ORIGINS to allow them.')
+    if len(origin) > _MAX_ORIGIN or not _ORIGIN.match(origin):
+        return "The Origin header is not a valid origin."
+    return f"Requests from {origin[:100]} are not allowed; add it to PHONECAPTURE_ALLOWED_ORIGINS."
+
+
+def _origin_ok(origin: str) -> bool:
+    if origin == "null":
+        # Reading is harmless (no CORS header: the page can't read it anyway). A POST needs
+        # "null" listed, or the browser's word that it is a same-origin request: a page with
+        # Referrer-Policy: no-referrer sends Origin: null on its own beacons.
+        return (request.method in ("GET", "HEAD", "OPTIONS") or _origin_allowed(origin)
+                or request.headers.get("Sec-Fetch-Site") == "same-origin")
+    return _same_origin(origin) or _origin_allowed(origin)
 
 
 @api_bp.before_request
 def _guard():
     request.max_content_length = current_app.config["PHONECAPTURE_MAX_BODY"]
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and not _same_origin(origin) and not _origin_allowed(origin):
-        response = error(403, "origin_not_allowed",
-                         f"Requests from {origin[:100]} are not allowed; add it to PHONECAPTURE_ALLOWED_ORIGINS.")
-        # The refused page may read why (nothing else): the widget shows this message.
-        response.headers["Access-Control-Allow-Origin"] = origin
+    if origin and not _origin_ok(origin):
+        response = error(403, "origin_not_allowed", _refusal(origin))
+        # The refused page may read why (the widget logs this message), through a wildcard:
+        # the refused origin is never copied into a header, and no credentials are allowed.
+        response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Vary"] = "Origin"
         return response
     if request.method == "OPTIONS":

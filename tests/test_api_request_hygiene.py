@@ -81,3 +81,79 @@ def test_unknown_form_answer_does_not_echo_the_form_id(client, form_id):
         assert response.status_code == 404 and response.json["error"] == "unknown_form"
         assert form_id not in response.get_data(as_text=True)
         assert "912" not in response.get_data(as_text=True)
+
+
+# -- the Origin check ----------------------------------------------------------------------------
+FORM = "/phonecapture/api/v1/forms/callback"
+OPEN = {"form_id": "callback", "event": "open"}
+
+
+@pytest.mark.parametrize("origin, status", [
+    ("http://localhost", 204),        # the test client's own origin
+    ("https://localhost", 403),       # same host, another scheme
+    ("ftp://localhost", 403),
+    ("http://localhost:5088", 403),   # another port
+    ("http://LOCALHOST", 204),
+])
+def test_same_origin_means_same_scheme_host_and_port(client, origin, status):
+    response = client.post(EVENTS, json=OPEN, headers={"Origin": origin})
+    assert response.status_code == status
+    if status == 403:
+        assert response.json["error"] == "origin_not_allowed"
+
+
+def test_the_scheme_is_the_one_flask_sees_behind_proxyfix(make_app):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app, _ = make_app()
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1)
+    client = app.test_client()
+    tls = {"Origin": "https://localhost", "X-Forwarded-Proto": "https"}
+    assert client.post(EVENTS, json=OPEN, headers=tls).status_code == 204
+    assert client.post(EVENTS, json=OPEN, headers={"Origin": "https://localhost"}).status_code == 403
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "https://" + "a" * 5000 + ".example",
+                                    "https://evil.example\t<script>", "evil"])
+def test_a_refused_origin_is_not_echoed_in_cors_headers(make_app, origin):
+    app, _ = make_app(PHONECAPTURE_ALLOWED_ORIGINS=["https://partner.example"])
+    response = app.test_client().get(FORM, headers={"Origin": origin})
+    assert response.status_code == 403 and response.json["error"] == "origin_not_allowed"
+    # A wildcard lets the refused page read why (the widget logs it); the origin is not copied.
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    assert len(response.get_data()) < 400
+
+
+def test_any_origin_setting_echoes_only_a_well_formed_origin(make_app):
+    app, _ = make_app(PHONECAPTURE_ALLOWED_ORIGINS="*")
+    client = app.test_client()
+    ok = client.get(FORM, headers={"Origin": "https://partner.example:8443"})
+    assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == "https://partner.example:8443"
+    huge = client.get(FORM, headers={"Origin": "https://" + "a" * 5000 + ".example"})
+    assert huge.status_code == 403 and huge.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("allowed", [[], "*", ["https://partner.example"]])
+def test_null_origin_may_not_post_unless_listed(make_app, allowed):
+    app, _ = make_app(PHONECAPTURE_ALLOWED_ORIGINS=allowed)
+    client = app.test_client()
+    refused = client.post(EVENTS, json=OPEN, headers={"Origin": "null"})
+    assert refused.status_code == 403 and refused.json["error"] == "origin_not_allowed"
+    assert '"null"' in refused.json["message"] and "PHONECAPTURE_ALLOWED_ORIGINS" in refused.json["message"]
+    token = client.get(FORM).json["token"]
+    submission = client.post("/phonecapture/api/v1/submissions", headers={"Origin": "null"}, json={
+        "form_id": "callback", "token": token, "phone": "+79123456789", "consents": {"service_sms": True}})
+    assert submission.status_code == 403
+    assert client.get(FORM, headers={"Origin": "null"}).status_code == 200  # reading changes nothing
+    # A browser's own same-origin POST from a no-referrer page carries Origin: null too.
+    assert client.post(EVENTS, json=OPEN, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+                       ).status_code == 204
+    assert client.post(EVENTS, json=OPEN, headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+                       ).status_code == 403
+
+
+def test_null_origin_listed_explicitly_may_post(make_app):
+    app, _ = make_app(PHONECAPTURE_ALLOWED_ORIGINS=["null", "https://partner.example"])
+    response = app.test_client().post(EVENTS, json=OPEN, headers={"Origin": "null"})
+    assert response.status_code == 204 and response.headers["Access-Control-Allow-Origin"] == "null"
