@@ -14,7 +14,8 @@ import re
 from typing import Literal
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StrictInt, ValidationError,
+                      field_validator, model_validator)
 
 from .config import ConfigError
 
@@ -78,7 +79,7 @@ class Texts(_Strict):
 class ConsentPurpose(_Strict):
     purpose: str
     text: str = Field(min_length=5, max_length=2000)
-    required: bool = False
+    required: StrictBool = False
     policy_url: str | None = None
 
     @field_validator("purpose")
@@ -154,10 +155,11 @@ def css_selector_ok(selector: str) -> bool:
 
 class Triggers(_Strict):
     match: Literal["any", "all"] = "any"
-    delay_s: int | None = Field(default=None, ge=0, le=3600)
-    scroll_pct: int | None = Field(default=None, ge=0, le=100)
-    inactivity_s: int | None = Field(default=None, ge=1, le=3600)
-    page_views: int | None = Field(default=None, ge=1, le=100)
+    # Strict: "5" or true would otherwise be quietly converted (JSON numbers and booleans only).
+    delay_s: StrictInt | None = Field(default=None, ge=0, le=3600)
+    scroll_pct: StrictInt | None = Field(default=None, ge=0, le=100)
+    inactivity_s: StrictInt | None = Field(default=None, ge=1, le=3600)
+    page_views: StrictInt | None = Field(default=None, ge=1, le=100)
     click_selector: str | None = Field(default=None, max_length=200)
 
     @field_validator("click_selector")
@@ -188,16 +190,16 @@ class Targeting(_Strict):
 
 
 class Frequency(_Strict):
-    after_close_days: int = Field(default=7, ge=0, le=3650)
-    after_submit_days: int = Field(default=365, ge=0, le=3650)
-    once_per_session: bool = False
+    after_close_days: StrictInt = Field(default=7, ge=0, le=3650)
+    after_submit_days: StrictInt = Field(default=365, ge=0, le=3650)
+    once_per_session: StrictBool = False
 
 
 class ExitIntent(_Strict):
-    arm_delay_s: int = Field(default=3, ge=0, le=600)
-    sensitivity_px: int = Field(default=20, ge=1, le=200)
-    mobile_scroll_up_px: int = Field(default=120, ge=20, le=2000)
-    mobile_visibility: bool = True
+    arm_delay_s: StrictInt = Field(default=3, ge=0, le=600)
+    sensitivity_px: StrictInt = Field(default=20, ge=1, le=200)
+    mobile_scroll_up_px: StrictInt = Field(default=120, ge=20, le=2000)
+    mobile_visibility: StrictBool = True
 
 
 class Theme(_Strict):
@@ -211,6 +213,18 @@ class Theme(_Strict):
         if re.search(r"[;{}<>\\]", value):
             raise ValueError("CSS values may not contain ; { } < > or backslashes")
         return value
+
+
+_ONLY_EXIT = "only exit_intent forms use it"
+#: Keys each mode does not use (publicform.public_config drops them; the widget never reads them).
+IGNORED_KEYS = {
+    "inline": {"triggers": "inline forms are always shown",
+               "targeting": "inline forms are shown wherever they are placed",
+               "frequency": "inline forms are shown on every page view", "exit_intent": _ONLY_EXIT},
+    "exit_intent": {"triggers": "exit_intent forms open when the visitor is leaving (tune exit_intent)"},
+    "popup": {"exit_intent": _ONLY_EXIT}, "slidein": {"exit_intent": _ONLY_EXIT},
+    "button": {"exit_intent": _ONLY_EXIT},
+}
 
 
 class FormSpec(_Strict):
@@ -227,7 +241,7 @@ class FormSpec(_Strict):
     frequency: Frequency = Frequency()
     exit_intent: ExitIntent = ExitIntent()
     theme: Theme = Theme()
-    active: bool = True
+    active: StrictBool = True
     _version: str | None = PrivateAttr(default=None)
 
     @field_validator("id")
@@ -255,6 +269,9 @@ class FormSpec(_Strict):
         purposes = [c.purpose for c in self.consents]
         if len(set(purposes)) != len(purposes):
             raise ValueError("each consent purpose may appear once")
+        for key in IGNORED_KEYS.get(self.mode, {}):  # a key the widget would silently ignore
+            if key in self.model_fields_set:
+                raise ValueError(f"{key}: {IGNORED_KEYS[self.mode][key]}; remove {key}")
         return self
 
     # -- derived ---------------------------------------------------------
@@ -293,13 +310,18 @@ class FormSpec(_Strict):
 def _describe(form_id: str, error: ValidationError) -> str:
     parts = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "(form)"
+        where = ".".join(str(p) for p in item["loc"])
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         elif item["type"] == "value_error":  # our own validators' text, without pydantic's prefix
             message = str(item["ctx"]["error"])
-        parts.append(f"{where}: {message}")
+        elif item["type"] == "int_type":
+            message = "must be a whole number, not a string or boolean"
+        elif item["type"] == "bool_type":
+            message = "must be true or false"
+        # A whole-form check names its key itself ("triggers: inline forms are always shown...").
+        parts.append(f"{where}: {message}" if where else message)
     return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)
 
 

@@ -134,6 +134,65 @@ def test_http_urls_and_site_paths_are_fine_policy_urls(tmp_path, url):
     PhoneCapture(app, db=db)
 
 
+CONSENTS = FORMS["callback"]["consents"]
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"mode": "inline", "triggers": {"delay_s": 5}}, "triggers: inline forms are always shown; remove triggers"),
+    ({"mode": "inline", "triggers": {}}, "triggers: inline forms are always shown; remove triggers"),
+    ({"mode": "inline", "targeting": {"device": "mobile"}},
+     "targeting: inline forms are shown wherever they are placed; remove targeting"),
+    ({"mode": "inline", "frequency": {"once_per_session": True}},
+     "frequency: inline forms are shown on every page view; remove frequency"),
+    ({"mode": "popup", "exit_intent": {"arm_delay_s": 1}},
+     "exit_intent: only exit_intent forms use it; remove exit_intent"),
+    ({"mode": "inline", "exit_intent": {"arm_delay_s": 1}},
+     "exit_intent: only exit_intent forms use it; remove exit_intent"),
+    ({"mode": "exit_intent", "triggers": {"delay_s": 5}},
+     "triggers: exit_intent forms open when the visitor is leaving (tune exit_intent); remove triggers"),
+])
+def test_a_key_the_forms_mode_ignores_fails_at_start(tmp_path, form, message):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": {"consents": CONSENTS, **form}})
+    with pytest.raises(ConfigError) as info:
+        PhoneCapture(app, db=db)
+    assert str(info.value) == f"PHONECAPTURE_FORMS['x'] is invalid: {message}"
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"triggers": {"delay_s": "5"}}, "triggers.delay_s: must be a whole number, not a string or boolean"),
+    ({"triggers": {"scroll_pct": True}}, "triggers.scroll_pct: must be a whole number, not a string or boolean"),
+    ({"frequency": {"after_close_days": "7"}}, "frequency.after_close_days: must be a whole number, not a string or boolean"),
+    ({"frequency": {"once_per_session": "yes"}}, "frequency.once_per_session: must be true or false"),
+    ({"frequency": {"once_per_session": 1}}, "frequency.once_per_session: must be true or false"),
+    ({"active": "false"}, "active: must be true or false"),
+    ({"consents": [{**CONSENTS[0], "required": "yes"}]}, "consents.0.required: must be true or false"),
+    ({"mode": "exit_intent", "exit_intent": {"mobile_visibility": "no"}},
+     "exit_intent.mobile_visibility: must be true or false"),
+    ({"mode": "exit_intent", "exit_intent": {"sensitivity_px": "20"}},
+     "exit_intent.sensitivity_px: must be a whole number, not a string or boolean"),
+])
+def test_wrongly_typed_numbers_and_flags_fail_at_start(tmp_path, form, message):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": {"mode": "popup", "consents": CONSENTS, **form}})
+    with pytest.raises(ConfigError) as info:
+        PhoneCapture(app, db=db)
+    assert str(info.value) == f"PHONECAPTURE_FORMS['x'] is invalid: {message}"
+
+
+def test_each_mode_takes_its_own_keys(tmp_path):
+    forms = {
+        "a": {"mode": "inline", "consents": CONSENTS, "theme": {"brand": "#123456"}},
+        "b": {"mode": "popup", "consents": CONSENTS, "triggers": {"delay_s": 5}, "targeting": {"device": "mobile"},
+              "frequency": {"once_per_session": True, "after_close_days": 0}},
+        "c": {"mode": "exit_intent", "consents": CONSENTS, "exit_intent": {"arm_delay_s": 1},
+              "targeting": {"visitor": "new"}, "frequency": {"after_submit_days": 30}},
+        "d": {"mode": "button", "consents": CONSENTS, "triggers": {"scroll_pct": 10}},
+        "e": {"mode": "slidein", "consents": CONSENTS, "triggers": {"scroll_pct": 40}},
+    }
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS=forms)
+    PhoneCapture(app, db=db)
+    assert app.extensions["phonecapture"].forms["b"].triggers.delay_s == 5
+
+
 def test_forms_can_come_from_a_json_file(tmp_path):
     path = tmp_path / "forms.json"
     path.write_text(json.dumps({"lead": FORMS["callback"]}), encoding="utf-8")
