@@ -26,6 +26,7 @@ from .messaging.texts import otp_text
 from .models import Message, Submission, Verification, new_id, utcnow
 from .netutil import client_ip, ip_prefix, scrub
 from .signals import phone_verified, submission_created
+from .texts import answer_texts, fill
 
 _submissions = Submission.__table__
 _verifications = Verification.__table__
@@ -141,14 +142,12 @@ def _sends_last_hour(state, contact_id: str) -> tuple[int, object]:
     return row[0], row[1]
 
 
-def _check_hourly_cap(state, contact_id: str) -> None:
+def _check_hourly_cap(state, contact_id: str, texts: dict) -> None:
     cap = current_app.config["PHONECAPTURE_MAX_SENDS_PER_HOUR"]
     count, oldest = _sends_last_hour(state, contact_id)
     if count >= cap:
-        wait = math.ceil(3600 - (utcnow() - oldest).total_seconds()) if oldest else 3600
-        raise LeadError(429, "too_many_codes",
-                        f"Too many codes were sent to this number; try again in {max(wait, 1)} s.",
-                        retry_after=max(wait, 1))
+        wait = max(1, math.ceil(3600 - (utcnow() - oldest).total_seconds()) if oldest else 3600)
+        raise LeadError(429, "too_many_codes", fill(texts["error_rate"], s=wait), retry_after=wait)
 
 
 def _new_code(state, verification_id: str) -> tuple[str, str]:
@@ -200,7 +199,7 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
                 session.rollback()
                 waited = (utcnow() - recent.last_sent_at).total_seconds()
                 return SubmitResult(recent.id, max(1, math.ceil(cooldown - waited)), created=False)
-            _check_hourly_cap(state, contact_id)
+            _check_hourly_cap(state, contact_id, answer_texts(spec))
         messaging.check_code_send(state, e164=phone.e164, region=phone.region, ip_prefix=meta.ip_prefix)
     except LeadError:
         session.rollback()  # let the next request for this number in now
@@ -252,21 +251,26 @@ def _plausible_id(value: str) -> bool:
     return isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
 
 
+def _texts(state, submission: Submission) -> dict:
+    """The words of the submission's form (its language, its own texts) for a LeadError."""
+    return answer_texts(state.forms.get(submission.form_id), submission.locale)
+
+
 def verify_code(state, submission_id: str, code: str) -> Submission:
     session = state.db.session
     submission = load_submission(state, submission_id)
     if submission.status == "verified":
         return submission  # the same correct code twice (double click) is still a success
+    texts = _texts(state, submission)
     verification = submission.verification
     now = utcnow()
     if verification.locked_at is not None:
-        raise LeadError(410, "locked", "Too many wrong codes; request a new code.", attempts_left=0)
+        raise LeadError(410, "locked", texts["error_gone"], attempts_left=0)
     if now > verification.expires_at:
-        raise LeadError(410, "expired", "The code has expired; request a new code.")
+        raise LeadError(410, "expired", texts["error_gone"])
     code = (code or "").strip()
     if not code.isdigit() or len(code) != 6:
-        raise LeadError(422, "invalid", "The code is the 6 digits from the SMS.",
-                        fields={"code": ["Enter the 6 digits from the SMS."]},
+        raise LeadError(422, "invalid", texts["code_format"], fields={"code": [texts["code_format"]]},
                         attempts_left=verification.max_attempts - verification.attempts)
     if not same(state.keyring.code_mac(verification.id, code), verification.code_mac):
         verification.attempts += 1
@@ -275,10 +279,10 @@ def verify_code(state, submission_id: str, code: str) -> Submission:
             verification.locked_at = now
             submission.status = "locked"
             session.commit()
-            raise LeadError(410, "locked", "Too many wrong codes; request a new code.", attempts_left=0)
+            raise LeadError(410, "locked", texts["error_gone"], attempts_left=0)
         session.commit()
-        raise LeadError(422, "wrong_code", f"Wrong code. Attempts left: {left}.",
-                        fields={"code": ["Wrong code."]}, attempts_left=left)
+        wrong = fill(texts["error_code"], n=left)
+        raise LeadError(422, "wrong_code", wrong, fields={"code": [wrong]}, attempts_left=left)
     verification.verified_at = now
     submission.status = "verified"
     submission.verified_at = now
@@ -298,20 +302,20 @@ def resend_code(state, spec_lookup, submission_id: str, meta: RequestMeta) -> in
     session = state.db.session
     config = current_app.config
     submission = load_submission(state, submission_id)
+    texts = _texts(state, submission)
     if submission.status == "verified":
-        raise LeadError(409, "already_verified", "This number is already confirmed.")
+        raise LeadError(409, "already_verified", texts["already_verified"])
     verification = submission.verification
     cooldown = config["PHONECAPTURE_RESEND_COOLDOWN"]
     waited = (utcnow() - verification.last_sent_at).total_seconds()
     if waited < cooldown:
         wait = math.ceil(cooldown - waited)
-        raise LeadError(429, "resend_too_soon", f"You can ask for a new code in {wait} s.",
-                        retry_after=wait)
-    _check_hourly_cap(state, submission.contact_id)
+        raise LeadError(429, "resend_too_soon", fill(texts["error_rate"], s=wait), retry_after=wait)
+    _check_hourly_cap(state, submission.contact_id, texts)
     messaging.check_code_send(state, contact_id=submission.contact_id, ip_prefix=meta.ip_prefix)
     spec = spec_lookup(submission.form_id)
     if spec is None:
-        raise LeadError(410, "form_gone", "This form is no longer available.")
+        raise LeadError(410, "form_gone", texts["form_gone"])
     verification.sends += 1
     verification.attempts = 0
     verification.locked_at = None

@@ -3,10 +3,13 @@
 Every key the widget shows is also a field of ``forms.Texts``, so a form can override it.
 ``widget_texts(spec)`` resolves them for the form's locale (defaults, then the form's own
 texts) and keeps only what that form can show, so the widget bundle carries no text table.
+``ANSWERS`` holds the few server answers no ``UI`` text says (``answer_texts`` adds them).
 """
 from __future__ import annotations
 
-__all__ = ["UI", "WIDGET_KEYS", "resolved", "widget_texts"]
+import re
+
+__all__ = ["ANSWERS", "UI", "WIDGET_KEYS", "answer_texts", "fill", "resolved", "widget_texts"]
 
 UI: dict[str, dict[str, str]] = {
     "ru": {
@@ -75,6 +78,41 @@ UI: dict[str, dict[str, str]] = {
         "csrf": "The form has expired (CSRF). Please send it again.",
     },
 }
+
+#: Server answers (the API's ``message``, the no-JS pages' errors) that no ``UI`` text says.
+#: Not per form: a form overrides the ``UI`` texts the answers reuse (``error_code``,
+#: ``error_gone``, ``error_rate``) and the widget shows those from its own config anyway.
+ANSWERS: dict[str, dict[str, str]] = {
+    "ru": {
+        "code_required": "Введите код из SMS.",
+        "code_format": "Код — это 6 цифр из SMS.",
+        "already_verified": "Этот номер уже подтверждён.",
+        "form_gone": "Эта форма больше не работает.",
+    },
+    "en": {
+        "code_required": "Enter the code from the SMS.",
+        "code_format": "The code is the 6 digits from the SMS.",
+        "already_verified": "This number is already confirmed.",
+        "form_gone": "This form is no longer available.",
+    },
+}
+
+
+def answer_texts(spec, locale: str | None = None) -> dict[str, str]:
+    """What a server answer about this form may say: its resolved texts plus ``ANSWERS``.
+    ``spec`` None (a form since removed): the built-in texts of ``locale``, else English."""
+    if spec is None:
+        locale = locale if locale in UI else "en"
+        return {**UI[locale], **ANSWERS[locale]}
+    texts = resolved(spec)
+    locale = spec.effective_locale if spec.effective_locale in ANSWERS else "en"
+    return {**ANSWERS[locale], **texts}
+
+
+def fill(text: str, **values) -> str:
+    """``{n}``, ``{s}``... filled in as the widget's ``fill`` does (unknown names become "")."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), "")), text)
+
 
 #: The short key of each text in the widget's public config (it travels with every page view
 #: that shows a form; docs/widget.md lists them). Form configs keep the long names.

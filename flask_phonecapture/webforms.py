@@ -9,10 +9,11 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from .forms import FormSpec
 from .phone import PhoneError, parse_phone
+from .texts import ANSWERS
 
 SOURCE_KEYS = ("page_url", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term",
                "utm_content", "gclid", "yclid", "fbclid")
@@ -22,8 +23,6 @@ MESSAGES = {
         "phone_required": "Введите номер телефона.",
         "consent_required": "Без этого согласия мы не сможем обработать заявку.",
         "name_required": "Введите имя.",
-        "code_required": "Введите код из SMS.",
-        "code_format": "Код — это 6 цифр из SMS.",
         "phone": {
             "invalid": "Это не похоже на номер телефона. Проверьте цифры.",
             "country": "Номера этой страны форма не принимает.",
@@ -37,8 +36,6 @@ MESSAGES = {
         "phone_required": "Enter a phone number.",
         "consent_required": "We can't process the request without this consent.",
         "name_required": "Enter your name.",
-        "code_required": "Enter the code from the SMS.",
-        "code_format": "The code is the 6 digits from the SMS.",
         "phone": {},
     },
 }
@@ -148,8 +145,29 @@ def flatten_submission(body: dict) -> MultiDict:
     return data
 
 
+def _page_locale() -> str:
+    """The language of the form whose page is answering (the no-JS code page builds
+    :class:`VerifyForm` without its spec; the form id is in the URL)."""
+    from flask import has_request_context, request
+
+    from .extension import get_state
+
+    form_id = (request.view_args or {}).get("form_id") if has_request_context() else None
+    spec = get_state().forms.get(form_id) if isinstance(form_id, str) else None
+    return spec.effective_locale if spec is not None and spec.effective_locale in ANSWERS else "en"
+
+
+def _code_given(form, field):
+    """Present and not absurdly long; whether it is 6 digits ``leads.verify_code`` says (422,
+    not counted as an attempt), in the same words as the API."""
+    if not (field.data or "").strip():
+        raise StopValidation(ANSWERS[_page_locale()]["code_required"])
+    if len(field.data) > 40:
+        raise StopValidation(ANSWERS[_page_locale()]["code_format"])
+
+
 class VerifyForm(FlaskForm):
-    code = StringField(validators=[InputRequired(), Length(min=4, max=12)])
+    code = StringField(validators=[_code_given])
 
 
 class ResendForm(FlaskForm):

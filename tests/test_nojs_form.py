@@ -122,3 +122,20 @@ def test_an_unsafe_policy_url_is_never_a_link_even_past_validation(make_app):
     for html in pages:
         assert "152-ФЗ" in html and "javascript:" not in html
     assert all("u" not in c for c in config["consents"])
+
+
+def test_code_errors_on_the_page_are_in_the_forms_language(make_app, capsys, run_jobs):
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    verify_url = post_form(client, html, phone="8 912 345 67 89", consent_service_sms="y").headers["Location"]
+    run_jobs()
+    (code,) = sent_codes(capsys)
+    page = client.get(verify_url).get_data(as_text=True)
+    token = hidden(page, "csrf_token")
+    for typed, text in [("", "Введите код из SMS."), ("12", "Код — это 6 цифр из SMS."),
+                        ("abcdef", "Код — это 6 цифр из SMS."), ("1" * 40, "Код — это 6 цифр из SMS."),
+                        (f"{(int(code) + 1) % 10**6:06d}", "Неверный код, осталось попыток: 4")]:
+        answer = client.post(verify_url, data={"csrf_token": token, "code": typed})
+        assert answer.status_code == 422, typed
+        assert text in answer.get_data(as_text=True), typed

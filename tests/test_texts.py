@@ -46,3 +46,16 @@ def test_every_widget_text_has_a_distinct_short_key():
                           texts={"offer": "Скидка", "promise": "Перезвоним"}))
     assert set(t) <= set(WIDGET_KEYS)
     assert len(set(WIDGET_KEYS.values())) == len(WIDGET_KEYS)
+
+
+def test_server_answers_exist_in_both_languages_and_follow_the_form():
+    from flask_phonecapture.texts import ANSWERS, answer_texts, fill
+
+    assert set(ANSWERS["ru"]) == set(ANSWERS["en"])
+    assert not set(ANSWERS["ru"]) & set(UI["ru"])  # never shadowing a text a form can set
+    ru = answer_texts(spec(texts={"error_code": "Мимо, ещё {n}"}))
+    assert ru["code_format"] == ANSWERS["ru"]["code_format"] and ru["error_code"] == "Мимо, ещё {n}"
+    assert answer_texts(spec(locale="en"))["already_verified"] == ANSWERS["en"]["already_verified"]
+    assert answer_texts(None, "ru")["error_gone"] == UI["ru"]["error_gone"]  # the form was removed
+    assert answer_texts(None, "")["code_format"] == ANSWERS["en"]["code_format"]
+    assert fill("{n} из {max}, {s}", n=3, s="x") == "3 из , x"

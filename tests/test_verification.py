@@ -157,3 +157,46 @@ def test_signals_fire_on_submission_and_verification(app, client, submitted):
     verify(client, sid, code)
     assert [kind for kind, _ in seen] == ["created", "verified"]
     assert seen[0][1] == sid
+
+
+# -- the code step answers in the form's language ----------------------------------------------
+def test_code_errors_are_in_the_forms_language(client, submitted):
+    sid, code = submitted()  # "callback" is a Russian form
+    malformed = verify(client, sid, "abcdef")
+    assert malformed.status_code == 422 and malformed.json["error"] == "invalid"
+    assert malformed.json["message"] == "Код — это 6 цифр из SMS."
+    assert malformed.json["fields"] == {"code": ["Код — это 6 цифр из SMS."]}
+    refused = verify(client, sid, wrong(code))
+    assert refused.status_code == 422 and refused.json["error"] == "wrong_code"
+    assert refused.json["message"] == "Неверный код, осталось попыток: 4"
+    assert refused.json["fields"] == {"code": ["Неверный код, осталось попыток: 4"]}
+    too_soon = client.post(f"{API}/{sid}/resend")
+    assert too_soon.status_code == 429 and too_soon.json["error"] == "resend_too_soon"
+    assert too_soon.json["message"] == f"Слишком часто, подождите {too_soon.json['retry_after_s']} с"
+    for _ in range(4):
+        locked = verify(client, sid, wrong(code))
+    assert locked.status_code == 410 and locked.json["error"] == "locked"
+    assert locked.json["message"] == "Код не действует, запросите новый"
+
+
+def test_expired_code_message_is_in_the_forms_language(app, client, submitted):
+    sid, code = submitted()
+    shift(app, sid, expires_at=timedelta(seconds=1))
+    response = verify(client, sid, code)
+    assert response.json["error"] == "expired" and response.json["message"] == "Код не действует, запросите новый"
+
+
+def test_code_errors_use_the_forms_own_texts(make_app, capsys, run_jobs):
+    from tests.conftest import FORMS, submit
+
+    forms = dict(FORMS, world=dict(FORMS["world"], texts={"error_code": "Not that one: {n} tries left"}))
+    app, _ = make_app(PHONECAPTURE_FORMS=forms)
+    client = app.test_client()
+    response = submit(client, "+1 212 555 0123", form_id="world")
+    assert response.status_code == 201
+    run_jobs()
+    (code,) = sent_codes(capsys)
+    sid = response.json["id"]
+    assert verify(client, sid, wrong(code)).json["message"] == "Not that one: 4 tries left"
+    malformed = verify(client, sid, "12")
+    assert malformed.json["message"] == "The code is the 6 digits from the SMS."  # an English form
