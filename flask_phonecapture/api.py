@@ -234,6 +234,15 @@ def form_config(form_id: str):
 _TOP_KEYS = {"form_id", "token", "phone", "name", "country", "consents", "source", "hp", "elapsed_ms"}
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+
+
+def _named(key: str) -> str:
+    """A client's unknown key as a 422 names it: only a short identifier with under 5 digits
+    (a number could be sent as a key, and error answers never carry one)."""
+    return key if _PLAIN_KEY.match(key) and sum(c.isdigit() for c in key) < 5 else "(unrecognised key)"
+
+
 def _type_errors(body: dict, spec) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
 
@@ -242,7 +251,7 @@ def _type_errors(body: dict, spec) -> dict[str, list[str]]:
 
     for key in body:
         if key not in _TOP_KEYS:
-            bad(key, "Unknown field.")
+            bad(_named(key), "Unknown field.")
     for key in ("token", "phone"):
         if not isinstance(body.get(key), str):
             bad(key, "Required, must be a string.")
@@ -260,7 +269,7 @@ def _type_errors(body: dict, spec) -> dict[str, list[str]]:
         known = {c.purpose for c in spec.consents}
         for purpose, value in consents.items():
             if purpose not in known:
-                bad(f"consents.{purpose[:64]}", "Unknown consent purpose for this form.")
+                bad(f"consents.{_named(purpose)}", "Unknown consent purpose for this form.")
             elif not isinstance(value, bool):
                 bad(f"consents.{purpose}", "Must be true or false.")
     source = body.get("source", {})
@@ -275,7 +284,7 @@ def _type_errors(body: dict, spec) -> dict[str, list[str]]:
                         isinstance(v, (str, int, type(None))) for v in value.values())):
                     bad("source.first_touch", "Must be an object of strings.")
             elif key not in SOURCE_KEYS:
-                bad(f"source.{key[:64]}", "Unknown source field.")
+                bad(f"source.{_named(key)}", "Unknown source field.")
             elif value is not None and not isinstance(value, str):
                 bad(f"source.{key}", "Must be a string.")
     return fields

@@ -157,3 +157,16 @@ def test_null_origin_listed_explicitly_may_post(make_app):
     app, _ = make_app(PHONECAPTURE_ALLOWED_ORIGINS=["null", "https://partner.example"])
     response = app.test_client().post(EVENTS, json=OPEN, headers={"Origin": "null"})
     assert response.status_code == 204 and response.headers["Access-Control-Allow-Origin"] == "null"
+
+
+def test_unknown_keys_that_could_hold_a_number_are_not_echoed(client):
+    from tests.conftest import get_token
+
+    body = {"form_id": "callback", "token": get_token(client), "phone": "+7 912 345-67-80",
+            "consents": {"service_sms": True, "+79123456789": True},
+            "source": {"8 912 345 67 89": "x"}, "79123456789": 1, "k" * 5000: 1, "colour": 1}
+    response = client.post("/phonecapture/api/v1/submissions", json=body)
+    assert response.status_code == 422 and response.json["error"] == "invalid"
+    text = response.get_data(as_text=True)
+    assert "912" not in text and "kkkkk" not in text and len(text) < 1000
+    assert "colour" in response.json["fields"]  # a plain misspelt key is still named
