@@ -256,20 +256,30 @@ def _texts(state, submission: Submission) -> dict:
     return answer_texts(state.forms.get(submission.form_id), submission.locale)
 
 
+def code_digits(code) -> str | None:
+    """The code as 6 digits, or None when it is not 6 digits."""
+    code = (code or "").strip() if isinstance(code, str) else ""
+    return code if code.isdigit() and len(code) == 6 else None
+
+
 def verify_code(state, submission_id: str, code: str) -> Submission:
+    """Check a code; raises LeadError. On a verified submission the right code again (a double
+    click) is still a success and any other answer a 409 ``already_verified``."""
     session = state.db.session
     submission = load_submission(state, submission_id)
-    if submission.status == "verified":
-        return submission  # the same correct code twice (double click) is still a success
     texts = _texts(state, submission)
     verification = submission.verification
+    code = code_digits(code)
+    if submission.status == "verified":
+        if code is not None and same(state.keyring.code_mac(verification.id, code), verification.code_mac):
+            return submission
+        raise LeadError(409, "already_verified", texts["already_verified"])
     now = utcnow()
     if verification.locked_at is not None:
         raise LeadError(410, "locked", texts["error_gone"], attempts_left=0)
     if now > verification.expires_at:
         raise LeadError(410, "expired", texts["error_gone"])
-    code = (code or "").strip()
-    if not code.isdigit() or len(code) != 6:
+    if code is None:  # not counted as an attempt
         raise LeadError(422, "invalid", texts["code_format"], fields={"code": [texts["code_format"]]},
                         attempts_left=verification.max_attempts - verification.attempts)
     if not same(state.keyring.code_mac(verification.id, code), verification.code_mac):

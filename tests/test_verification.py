@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select, update
 
 from flask_phonecapture import phone_verified, submission_created
@@ -200,3 +202,19 @@ def test_code_errors_use_the_forms_own_texts(make_app, capsys, run_jobs):
     assert verify(client, sid, wrong(code)).json["message"] == "Not that one: 4 tries left"
     malformed = verify(client, sid, "12")
     assert malformed.json["message"] == "The code is the 6 digits from the SMS."  # an English form
+
+
+# -- a verified submission: the right code again is a success, anything else a 409 ---------------
+def test_a_wrong_code_on_a_verified_submission_is_409_already_verified(app, client, submitted):
+    sid, code = submitted()
+    assert verify(client, sid, code).status_code == 200
+    for other in (wrong(code), "000000" if code != "000000" else "111111", "abcdef"):
+        response = verify(client, sid, other)
+        assert response.status_code == 409, other
+        assert response.json["error"] == "already_verified"
+        assert response.json["message"] == "Этот номер уже подтверждён."
+    assert verify(client, sid, code).status_code == 200  # the right code stays idempotent
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        assert db.session.get(Submission, sid).status == "verified"
+
