@@ -11,6 +11,7 @@ import hmac
 import math
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -257,9 +258,16 @@ def _texts(state, submission: Submission) -> dict:
 
 
 def code_digits(code) -> str | None:
-    """The code as 6 digits, or None when it is not 6 digits."""
+    """The code as 6 ASCII digits, or None when it is not 6 digits.
+
+    Digits of any script (Unicode Nd: Arabic-Indic, Persian, Devanagari, fullwidth...) are what
+    a phone keyboard may type, so they count as their value; superscripts, circled digits and the
+    other characters ``str.isdigit`` also accepts are not digits of a code.
+    """
     code = (code or "").strip() if isinstance(code, str) else ""
-    return code if code.isdigit() and len(code) == 6 else None
+    if len(code) != 6 or not all(ch.isdecimal() for ch in code):
+        return None
+    return "".join(str(unicodedata.decimal(ch)) for ch in code)
 
 
 def verify_code(state, submission_id: str, code: str) -> Submission:

@@ -218,3 +218,38 @@ def test_a_wrong_code_on_a_verified_submission_is_409_already_verified(app, clie
         db = app.extensions["phonecapture"].db
         assert db.session.get(Submission, sid).status == "verified"
 
+
+# -- the code is 6 decimal digits; other scripts' digits count, superscripts don't ------------------
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def test_code_typed_in_arabic_indic_digits_verifies(client, submitted):
+    sid, code = submitted()
+    refused = verify(client, sid, wrong(code).translate(ARABIC_INDIC))
+    assert refused.status_code == 422 and refused.json["error"] == "wrong_code"  # a real try
+    assert verify(client, sid, code.translate(ARABIC_INDIC)).status_code == 200
+
+
+@pytest.mark.parametrize("shape", ["superscript", "circled", "mixed"])
+def test_digit_lookalikes_are_invalid_and_cost_no_attempt(client, submitted, shape):
+    sid, code = submitted()
+    typed = {"superscript": code.translate(SUPERSCRIPT),
+             "circled": code.translate(str.maketrans("0123456789", "⓪①②③④⑤⑥⑦⑧⑨")),
+             "mixed": code[:5] + code[5].translate(SUPERSCRIPT)}[shape]
+    for _ in range(6):
+        response = verify(client, sid, typed)
+        assert response.status_code == 422 and response.json["error"] == "invalid"
+        assert response.json["attempts_left"] == 5
+    assert verify(client, sid, code).status_code == 200
+
+
+@pytest.mark.parametrize("typed, digits", [
+    ("١٢٣٤٥٦", "123456"), ("۱۲۳۴۵۶", "123456"), ("１２３４５６", "123456"), ("१२३४५६", "123456"),
+    (" 123456\n", "123456"), ("¹²³⁴⁵⁶", None), ("12345²", None), ("①②③④⑤⑥", None), ("12345", None),
+    ("1234567", None), ("12 456", None), ("", None), (None, None),
+])
+def test_code_digits_of_any_script_become_ascii_and_lookalikes_none(typed, digits):
+    from flask_phonecapture.leads import code_digits
+
+    assert code_digits(typed) == digits
