@@ -17,7 +17,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, request
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from . import consent, contacts, messaging
 from .crypto import same
@@ -270,9 +270,33 @@ def code_digits(code) -> str | None:
     return "".join(str(unicodedata.decimal(ch)) for ch in code)
 
 
+def _lock_code(state, submission_id: str) -> None:
+    """Hold the submission's verification row until the transaction ends, and forget what the
+    session read of it before. Simultaneous checks or resends of one code (a double click, a
+    burst of guesses) then run one after the other, each on what the one before committed:
+    every wrong guess costs an attempt, two resends send one code, a code verifies once.
+    A write takes the lock on every backend: a row lock on PostgreSQL, the write lock on SQLite.
+    """
+    if not _plausible_id(submission_id):
+        return  # load_submission answers 404
+    state.db.session.execute(update(_verifications).where(_verifications.c.submission_id == submission_id)
+                             .values(attempts=_verifications.c.attempts))
+    state.db.session.expire_all()
+
+
 def verify_code(state, submission_id: str, code: str) -> Submission:
     """Check a code; raises LeadError. On a verified submission the right code again (a double
     click) is still a success and any other answer a 409 ``already_verified``."""
+    session = state.db.session
+    _lock_code(state, submission_id)
+    try:
+        return _verify_locked(state, submission_id, code)
+    except LeadError:
+        session.rollback()  # nothing to keep (a wrong guess is committed already): unlock
+        raise
+
+
+def _verify_locked(state, submission_id: str, code: str) -> Submission:
     session = state.db.session
     submission = load_submission(state, submission_id)
     texts = _texts(state, submission)
@@ -317,6 +341,15 @@ def verify_code(state, submission_id: str, code: str) -> Submission:
 
 def resend_code(state, spec_lookup, submission_id: str, meta: RequestMeta) -> int:
     """Send a fresh code; returns seconds until the next resend is allowed."""
+    _lock_code(state, submission_id)
+    try:
+        return _resend_locked(state, spec_lookup, submission_id, meta)
+    except LeadError:
+        state.db.session.rollback()
+        raise
+
+
+def _resend_locked(state, spec_lookup, submission_id: str, meta: RequestMeta) -> int:
     session = state.db.session
     config = current_app.config
     submission = load_submission(state, submission_id)

@@ -253,3 +253,70 @@ def test_code_digits_of_any_script_become_ascii_and_lookalikes_none(typed, digit
     from flask_phonecapture.leads import code_digits
 
     assert code_digits(typed) == digits
+
+
+# -- simultaneous checks and resends of one code run one after the other --------------------------
+def _race(app, monkeypatch, path, bodies):
+    """POST ``bodies`` to ``path`` from one thread each; every thread pauses right after loading
+    the submission until all have loaded it (1 s at most: one kept out by a lock never arrives)."""
+    import threading
+
+    from flask_phonecapture import leads
+
+    barrier = threading.Barrier(len(bodies), timeout=1)
+    original = leads.load_submission
+
+    def paused(*args, **kwargs):
+        result = original(*args, **kwargs)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return result
+
+    monkeypatch.setattr(leads, "load_submission", paused)
+    responses = [None] * len(bodies)
+
+    def post(i):
+        responses[i] = app.test_client().post(path, json=bodies[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    monkeypatch.setattr(leads, "load_submission", original)
+    return responses
+
+
+def test_simultaneous_wrong_codes_each_cost_an_attempt(app, client, monkeypatch, submitted):
+    sid, code = submitted()
+    responses = _race(app, monkeypatch, f"{API}/{sid}/verify", [{"code": wrong(code)}] * 5)
+    assert sorted(r.json["attempts_left"] for r in responses) == [0, 1, 2, 3, 4]
+    assert sorted(r.status_code for r in responses) == [410, 422, 422, 422, 422]
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        row = db.session.execute(select(Verification)).scalar_one()
+        assert row.attempts == 5 and row.locked_at is not None
+    assert verify(client, sid, code).status_code == 410
+
+
+def test_simultaneous_right_codes_verify_once(app, monkeypatch, submitted):
+    seen = []
+    phone_verified.connect(lambda sender, submission, contact: seen.append(submission.id), app, weak=False)
+    sid, code = submitted()
+    responses = _race(app, monkeypatch, f"{API}/{sid}/verify", [{"code": code}] * 2)
+    assert [r.status_code for r in responses] == [200, 200]
+    assert seen == [sid]
+
+
+def test_simultaneous_resends_send_one_code(app, monkeypatch, capsys, run_jobs, submitted):
+    sid, _ = submitted()
+    shift(app, sid, last_sent_at=timedelta(seconds=61))
+    responses = _race(app, monkeypatch, f"{API}/{sid}/resend", [None, None])
+    assert sorted(r.status_code for r in responses) == [202, 429], [r.json for r in responses]
+    run_jobs()
+    assert len(sent_codes(capsys)) == 1
+    with app.app_context():
+        db = app.extensions["phonecapture"].db
+        assert db.session.execute(select(Verification.sends)).scalar_one() == 2
