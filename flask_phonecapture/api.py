@@ -72,8 +72,14 @@ def _origin_allowed(origin: str) -> bool:
 
 
 def _same_origin(origin: str) -> bool:
-    # Scheme, host and port as Flask sees this request (behind a TLS proxy: ProxyFix's x_proto).
-    return origin.rstrip("/").lower() == request.host_url.rstrip("/").lower()
+    # The browser's own word first (every current browser sends Sec-Fetch-Site); else a web
+    # origin on this Host, as Go's CrossOriginProtection does. Any web scheme: behind a TLS proxy
+    # without ProxyFix, Flask sees http while the page is https, and refusing the site's own
+    # page there would break it for nothing (a same-host http page needs the network anyway).
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return True
+    scheme, _, netloc = origin.lower().partition("://")
+    return scheme in ("http", "https") and netloc.rstrip("/") == request.host.lower()
 
 
 def _refusal(origin: str) -> str:
@@ -90,8 +96,7 @@ def _origin_ok(origin: str) -> bool:
         # Reading is harmless (no CORS header: the page can't read it anyway). A POST needs
         # "null" listed, or the browser's word that it is a same-origin request: a page with
         # Referrer-Policy: no-referrer sends Origin: null on its own beacons.
-        return (request.method in ("GET", "HEAD", "OPTIONS") or _origin_allowed(origin)
-                or request.headers.get("Sec-Fetch-Site") == "same-origin")
+        return request.method in ("GET", "HEAD", "OPTIONS") or _origin_allowed(origin) or _same_origin(origin)
     return _same_origin(origin) or _origin_allowed(origin)
 
 
