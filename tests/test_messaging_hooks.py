@@ -242,3 +242,13 @@ def test_providers_without_inbound_answer_404(make_app, fake_smsru):
     app = setup_app(make_app, fake_smsru)
     assert app.test_client().post("/phonecapture/hooks/smsru/inbound", data={}).status_code == 404
     assert app.test_client().post("/phonecapture/hooks/nope/status", data={}).status_code == 404
+
+
+@pytest.mark.parametrize("provider", ["smsaero", "http"])
+def test_deeply_nested_json_is_refused_not_a_500(make_app, provider, request):
+    server = request.getfixturevalue(f"fake_{provider}" if provider != "http" else "fake_http_gateway")
+    app = setup_app(make_app, server)
+    for kind in ("status", "inbound"):
+        response = app.test_client().post(f"/phonecapture/hooks/{provider}/{kind}", data=b"[" * 3000 + b"]" * 3000,
+                                          content_type="application/json")
+        assert response.status_code in (400, 403, 404)
