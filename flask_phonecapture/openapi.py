@@ -55,8 +55,8 @@ def document(prefix: str) -> dict:
                 "responses": {"200": {"description": "Verified", "content": {"application/json": {
                     "schema": {"type": "object", "required": ["status"],
                                "properties": {"status": {"const": "verified"}}}}}},
-                    "404": _err("Unknown submission"), "410": _err("Expired or locked"),
-                    "422": _err("Wrong code (attempts_left)"), **common}}},
+                    "404": _err("Unknown submission"), "409": _err("Already verified, and this is not its code"),
+                    "410": _err("Expired or locked"), "422": _err("Wrong code (attempts_left)"), **common}}},
             "/submissions/{submission_id}/resend": {"post": {
                 "summary": "Send a new code",
                 "parameters": [sub_id],

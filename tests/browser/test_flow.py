@@ -65,6 +65,20 @@ def test_full_code_step(site, page):
     assert "89123450011" not in " ".join(site.lines) and "9123450011" not in " ".join(site.lines)
 
 
+def test_a_code_typed_in_another_scripts_digits_verifies(site, page):
+    dialog = open_form(site, page)
+    dialog.get_by_label(PHONE, exact=True).press_sequentially("9123450033")
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    since = len(site.lines)
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    code_field = dialog.get_by_label("Код из SMS")
+    code_field.wait_for()
+    arabic = "".join(chr(0x660 + int(d)) for d in site.code(since))  # an Arabic phone keyboard
+    code_field.fill(arabic[:3] + " " + arabic[3:])
+    dialog.get_by_role("button", name="Подтвердить").click()
+    dialog.get_by_text("Номер подтверждён").wait_for()
+
+
 def test_resend_countdown_and_wrong_number(site, page):
     dialog = open_form(site, page)
     dialog.get_by_label(PHONE, exact=True).press_sequentially("9123450022")

@@ -184,7 +184,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
       onsubmit: async (ev: Event) => {
         ev.preventDefault();
         clear();
-        const v = k.value.replace(/\D/g, "");
+        const v = k.value.replace(/\P{Nd}/gu, ""); // digits of any script: the server reads them
         const [s, j, retry] = v ? await post(url + "/verify", { code: v }) : [];
         if (s == 200) return success();
         bad(k, !v ? T.er : j.error == "wrong_code" ? fill(T.ek, { n: j.attempts_left }) : why(s!, j, retry!)).focus();
