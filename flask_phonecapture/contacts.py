@@ -7,6 +7,7 @@ is truncated on purpose (different numbers share a value), so no unique index ca
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .models import Contact, ContactLock, new_id, utcnow
@@ -67,6 +68,9 @@ def lock_slot(state, e164: str) -> int:
     return int(state.keyring.blind_index(e164)[:4], 16)
 
 
+_UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def lock_number(state, e164: str) -> None:
     """Hold the number's slot until the session's transaction ends (commit or rollback).
 
@@ -79,6 +83,12 @@ def lock_number(state, e164: str) -> None:
     """
     session = state.db.session
     slot = lock_slot(state, e164)
+    upsert = _UPSERT.get(session.get_bind().dialect.name)
+    if upsert is not None:  # one statement: makes the row or locks it (waits for a parallel insert)
+        ins = upsert(_locks).values(slot=slot, locked_at=utcnow())
+        session.execute(ins.on_conflict_do_update(index_elements=[_locks.c.slot],
+                                                  set_={"locked_at": ins.excluded.locked_at}))
+        return
     touch = update(_locks).where(_locks.c.slot == slot).values(locked_at=utcnow())
     if session.execute(touch).rowcount:
         return
