@@ -77,8 +77,9 @@ def lock_number(state, e164: str) -> None:
     A write on the slot's row: on PostgreSQL (and MySQL) a row lock, so a second request for the
     same number waits here, then -- READ COMMITTED, each statement a fresh snapshot -- sees what
     the first committed; on SQLite the write takes the database's write lock, the same effect.
-    The row is made the first time a slot is used; two first uses at once meet on its primary
-    key, and the loser locks the winner's row instead (in a SAVEPOINT: the transaction goes on).
+    The row is made the first time a slot is used. On PostgreSQL and SQLite one upsert makes it
+    or locks it; elsewhere two first uses at once meet on its primary key, and the loser locks
+    the winner's row instead (in a SAVEPOINT: the transaction goes on).
     Numbers that share a slot only wait for each other, for one short transaction.
     """
     session = state.db.session
