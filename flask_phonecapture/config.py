@@ -45,9 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "PHONECAPTURE_RESEND_COOLDOWN": 60,
     #: Code sends allowed per number per hour.
     "PHONECAPTURE_MAX_SENDS_PER_HOUR": 5,
-    #: Per-IP limit for new submissions (flask-limiter syntax).
+    #: Per-IP limit for new submissions, API and no-JS page together (flask-limiter syntax).
     "PHONECAPTURE_RATELIMIT_SUBMIT": "10/minute;60/hour",
-    #: Per-IP limit for code checks and resends.
+    #: Per-IP limit for code checks and resends, one budget for both (API and no-JS pages).
     "PHONECAPTURE_RATELIMIT_VERIFY": "30/minute",
     #: Submissions faster than this (ms since the form was shown) are treated as bots.
     "PHONECAPTURE_MIN_FILL_MS": 1500,

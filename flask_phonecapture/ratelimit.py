@@ -36,13 +36,16 @@ def make_limiter(app: Flask) -> Limiter:
     verify_limit = lambda: current_app.config["PHONECAPTURE_RATELIMIT_VERIFY"]  # noqa: E731
     # Decorated limits are checked by the wrapper flask-limiter returns, so the app's own
     # view functions are swapped for wrapped ones (per app: the blueprint stays untouched).
-    for endpoint, limit, methods in (
-        ("phonecapture_api.create_submission", submit_limit, ["POST"]),
-        ("phonecapture_api.verify_submission", verify_limit, None),
-        ("phonecapture_api.resend_code", verify_limit, None),
-        ("phonecapture_pages.form_page", submit_limit, ["POST"]),
-        ("phonecapture_pages.verify_page", verify_limit, ["POST"]),
-        ("phonecapture_pages.resend_page", verify_limit, None),
+    # Shared scopes: one budget per IP for submissions (API and no-JS page) and one for code
+    # checks and resends, so guesses can't be spread over the endpoints for more tries.
+    for endpoint, limit, scope, methods in (
+        ("phonecapture_api.create_submission", submit_limit, "submit", ["POST"]),
+        ("phonecapture_api.verify_submission", verify_limit, "code", None),
+        ("phonecapture_api.resend_code", verify_limit, "code", None),
+        ("phonecapture_pages.form_page", submit_limit, "submit", ["POST"]),
+        ("phonecapture_pages.verify_page", verify_limit, "code", ["POST"]),
+        ("phonecapture_pages.resend_page", verify_limit, "code", None),
     ):
-        app.view_functions[endpoint] = limiter.limit(limit, methods=methods)(app.view_functions[endpoint])
+        wrap = limiter.shared_limit(limit, scope="phonecapture-" + scope, methods=methods)
+        app.view_functions[endpoint] = wrap(app.view_functions[endpoint])
     return limiter

@@ -206,6 +206,20 @@ def test_per_ip_limit_answers_429_with_retry_after(make_app):
     assert response.json["error"] == "rate_limited"
 
 
+def test_code_checks_and_resends_share_one_per_ip_limit(make_app):
+    app, _ = make_app(PHONECAPTURE_RATELIMIT_VERIFY="3/minute")
+    client = app.test_client()
+    sid = submit(client, "+7 912 345-67-84").json["id"]
+    url = f"/phonecapture/api/v1/submissions/{sid}"
+    limited = lambda r: r.json["error"] == "rate_limited"  # noqa: E731 - not resend_too_soon
+    answers = [client.post(url + "/verify", json={"code": "000000"}),
+               client.post(url + "/resend", json={}),
+               client.post(url + "/verify", json={"code": "000000"})]
+    assert not any(limited(r) for r in answers)
+    assert limited(client.post(url + "/resend", json={}))  # the 4th, whichever endpoint
+    assert limited(client.post(url + "/verify", json={"code": "000000"}))
+
+
 def test_cross_origin_requests_are_refused_unless_allowed(make_app):
     app, _ = make_app(PHONECAPTURE_ALLOWED_ORIGINS=["https://partner.example"])
     client = app.test_client()
