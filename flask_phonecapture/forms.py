@@ -108,49 +108,18 @@ class ConsentPurpose(_Strict):
 
 
 def css_selector_ok(selector: str) -> bool:
-    """A conservative structural check (the stdlib has no CSS parser): not blank, no control
-    characters, quotes closed and only inside [...] or (...), brackets and parentheses balanced
-    ((...) only after a :pseudo-class, no [ inside [...]), no { } ; ! @ < `, and no empty part or
-    dangling combinator around a top-level comma. It cannot know every pseudo-class name."""
-    if not selector.strip() or re.search(r"[\x00-\x1f\x7f]", selector):
+    """Would a browser take this selector (Element.closest() throws on one it can't parse)?
+    soupsieve is BeautifulSoup's CSS level 4 parser: it refuses what browsers refuse, unknown
+    pseudo-classes included."""
+    import soupsieve
+
+    if not selector.strip():
         return False
-    skeleton, stack, i = [], [], 0  # skeleton: the selector with escapes and strings blanked
-    while i < len(selector):
-        char = selector[i]
-        if char == "\\":
-            if i + 1 == len(selector):
-                return False
-            skeleton.append("x")
-            i += 2
-            continue
-        if char in "'\"":
-            end = i + 1
-            while end < len(selector) and selector[end] != char:
-                end += 2 if selector[end] == "\\" else 1
-            if not stack or end >= len(selector):
-                return False
-            skeleton.append('""')
-            i = end + 1
-            continue
-        if char in "{};!@<`":
-            return False
-        if char == "[":
-            if stack and stack[-1] == "[":
-                return False
-            stack.append(char)
-        elif char == "(":
-            if not re.search(r":[-\w]+$", "".join(skeleton)):
-                return False
-            stack.append(char)
-        elif char in "])":
-            if not stack or stack.pop() != {"]": "[", ")": "("}[char]:
-                return False
-        skeleton.append("," if char == "," and not stack else ("." if char == "," else char))
-        i += 1
-    if stack:
+    try:
+        soupsieve.compile(selector)
+    except (soupsieve.SelectorSyntaxError, NotImplementedError, ValueError):
         return False
-    parts = [part.strip() for part in "".join(skeleton).split(",")]
-    return all(part and part[0] not in ">+~" and part[-1] not in ">+~" for part in parts)
+    return True
 
 
 class Triggers(_Strict):
