@@ -54,6 +54,14 @@ def test_js_api(site, page):
     assert page.evaluate("() => shown") == ["button", "popup", "button"]
 
 
+def test_an_open_link_for_a_form_not_loaded_follows_its_href(site, page):
+    goto(page, site.url + "/page/button", "button")
+    page.evaluate("""() => document.body.insertAdjacentHTML('beforeend',
+        '<a href="/privacy" data-phonecapture-open="not-on-this-page">Перезвоните</a>')""")
+    page.get_by_role("link", name="Перезвоните", exact=True).click()
+    page.wait_for_url("**/privacy")
+
+
 def test_page_impact(site, page):
     page.clock.install()
     goto(page, site.url + "/page/inline,popup", "inline", "popup")

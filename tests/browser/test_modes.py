@@ -17,6 +17,29 @@ def test_popup_waits_for_its_delay_then_shows_a_modal(site, page):
     assert page.errors == []
 
 
+def test_a_click_in_a_popup_focuses_the_field_clicked(site, page):
+    page.clock.install()
+    goto(page, site.url + "/page/popup", "popup")
+    page.clock.fast_forward(61_000)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    dialog.get_by_label(PHONE, exact=True).click()  # a real mouse click, not a focus() from script
+    page.keyboard.type("912")
+    assert dialog.get_by_label(PHONE, exact=True).input_value() == "+7 (912"
+
+
+def test_an_automatic_popup_never_replaces_the_one_the_visitor_opened(site, page):
+    page.clock.install()
+    goto(page, site.url + "/page/button,popup", "button")
+    page.get_by_role("button", name="Перезвоните мне").click()
+    field = page.get_by_role("dialog").get_by_label(PHONE, exact=True)
+    field.press_sequentially("91234")
+    page.clock.fast_forward(61_000)  # the popup's delay
+    page.wait_for_timeout(300)
+    assert page.locator("[data-phonecapture]").evaluate_all("hs => hs.map(h => h.dataset.phonecapture)") == ["button"]
+    assert field.input_value() == "+7 (912) 34"
+
+
 def test_slidein_after_scroll_does_not_block_or_take_focus(site, page):
     goto(page, site.url + "/page/slidein?long=40", "slidein")
     page.locator("#email").focus()

@@ -45,6 +45,7 @@ function open(f: Form, user: boolean) {
   if (!cfg) return f.q_.push(() => open(f, user));
   if (cfg.mode == "inline") return inline(f.id_)[0]?.scrollIntoView();
   if (!emit("show", f)) return;
+  busy = 1; // a form on screen, the visitor's own included: no automatic one replaces it
   API.close();
   const host = h("div", { "data-phonecapture": f.id_ });
   d.body.append(host);
@@ -59,7 +60,7 @@ function start(f: Form) {
   const fq = cfg.frequency || {};
   const mobile = matchMedia("(max-width:767px),(pointer:coarse)").matches;
   // Automatic shows take the page view's single interruption slot (open(f, false)).
-  const go = () => !busy && allowed(st, id, fq, now()) && open(f, !++busy);
+  const go = () => !busy && allowed(st, id, fq, now()) && open(f, false);
   if (mode == "inline") {
     // The placeholder reserves the form's height in the page's CSS (min-height): no layout read
     // here, and a form far below the fold is built only when the visitor scrolls near it.
@@ -104,8 +105,10 @@ const API = {
 if (!W.PhoneCapture) {
   W.PhoneCapture = API;
   on(d, "click", (e) => {
-    const id = e.target.closest?.("[data-phonecapture-open]")?.getAttribute("data-phonecapture-open");
-    if (id) e.preventDefault(), API.open(id);
+    const f = forms[e.target.closest?.("[data-phonecapture-open]")?.getAttribute("data-phonecapture-open")];
+    // A form whose config is here opens; otherwise the link does what it says (its href: the
+    // no-JS form page), rather than waiting on a config that may never come.
+    if (f?.cfg_) e.preventDefault(), open(f, true);
   });
 }
 W.PhoneCapture._b(d.currentScript);

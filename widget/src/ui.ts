@@ -241,7 +241,9 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
   inline ? later(f) : beacon(f, "impression"); // a popup or slide-in is counted as it shows
   if (modal) {
     box.showModal();
-    box.onmousedown = (e) => e.target == box && close(); // the backdrop
+    // The backdrop (an addEventListener: an on… property returning false would cancel every
+    // mousedown inside, and a cancelled mousedown never focuses the field clicked).
+    on(box, "mousedown", (e: MouseEvent) => e.target == box && close());
     (user ? tel : box).focus();
   } else if (!inline) box.open = true;
   return close;
