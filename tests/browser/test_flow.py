@@ -132,6 +132,21 @@ def test_beacons(site, page):
     assert beacons == ["impression", "open", "close"]  # the teaser's own impression: when the page is hidden
 
 
+def test_submit_and_verified_beacons_complete_the_funnel(site, page):
+    beacons = []
+    page.on("request", lambda r: r.url.endswith("/events") and beacons.append(r.post_data_json["event"]))
+    dialog = open_form(site, page)
+    dialog.get_by_label(PHONE, exact=True).press_sequentially("9123450055")
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    since = len(site.lines)
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    dialog.get_by_label("Код из SMS").fill(site.code(since))
+    dialog.get_by_role("button", name="Подтвердить").click()
+    dialog.get_by_text("Номер подтверждён").wait_for()
+    page.wait_for_timeout(200)
+    assert beacons == ["impression", "open", "submit", "verified"]
+
+
 def test_inline_impression_is_sent_once_when_the_page_is_hidden(site, page):
     beacons = []
     page.on("request", lambda r: r.url.endswith("/events") and beacons.append(r.post_data_json["event"]))

@@ -150,6 +150,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
     if (s == 201) {
       done = 1;
       mark(f, "s");
+      beacon(f, "submit");
       return code(j.id, j.resend_after_s);
     }
     beacon(f, "submit_error");
@@ -210,6 +211,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
   // -- step 3: done ----------------------------------------------------------
   function success() {
     stop();
+    beacon(f, "verified");
     if (!emit("verified", f)) return close(1);
     title.textContent = T.st;
     const msg = h("p", { role: "status", tabindex: -1 }, T.sx);
