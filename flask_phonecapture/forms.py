@@ -171,6 +171,10 @@ class ExitIntent(_Strict):
     mobile_visibility: StrictBool = True
 
 
+_COLOUR = re.compile(r"#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})|(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)"
+                     r"\([^()]*\)|[a-z]{3,20}", re.IGNORECASE)
+
+
 class Theme(_Strict):
     brand: str = "#0b7a5a"
     radius: str = "10px"
@@ -181,6 +185,17 @@ class Theme(_Strict):
     def _css_safe(cls, value: str) -> str:
         if re.search(r"[;{}<>\\]", value):
             raise ValueError("CSS values may not contain ; { } < > or backslashes")
+        if not value.strip() or len(value) > 200 or re.search(r"/\*|['\"]\s*$|url\(", value, re.I):
+            raise ValueError("must be a short CSS value (no comments, url() or open quotes)")
+        return value
+
+    @field_validator("brand")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        # A typo such as "#0b7a5" would leave the submit button's white text on no background.
+        if not _COLOUR.fullmatch(value.strip()):
+            raise ValueError("must be a CSS colour: #rgb, #rrggbb (with alpha too), rgb()/hsl()/oklch()…, "
+                             "or a colour name")
         return value
 
 

@@ -220,3 +220,16 @@ def test_popup_defaults_to_a_60_second_delay_and_slidein_to_70_percent_scroll(ap
 def test_config_table_documents_every_key():
     table = doc_table()
     assert "`PHONECAPTURE_REDIS_URL`" in table and "`PHONECAPTURE_KEYS`" in table
+
+
+@pytest.mark.parametrize("brand", ["#0b7a5", "", "red/*", "'x", "url(https://evil.example/x)", "b" * 300, "12px"])
+def test_a_theme_brand_that_is_no_colour_fails_at_start(tmp_path, brand):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": popup(theme={"brand": brand})})
+    with pytest.raises(ConfigError, match=r"theme\.brand"):
+        PhoneCapture(app, db=db)
+
+
+@pytest.mark.parametrize("brand", ["#0b7a5a", "#fff", "#0b7a5a80", "teal", "rgb(11 122 90)", "oklch(55% 0.1 160)"])
+def test_theme_brand_colours_are_accepted(tmp_path, brand):
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": popup(theme={"brand": brand})})
+    PhoneCapture(app, db=db)
