@@ -34,10 +34,19 @@ def _texts(spec) -> dict:
     return resolved(spec)
 
 
+def _chosen_region(spec, form) -> str:
+    """The country the visitor picked (kept when the form comes back with errors), else the
+    form's default; the same rule as the phone validator's."""
+    posted = getattr(form, "country", None)
+    posted = posted.data if posted is not None else None
+    return posted if posted in spec.allowed_regions else spec.default_region
+
+
 def _context(spec, form, **extra):
     state = get_state()
+    extra.setdefault("countries", country_templates(spec))
     return dict(spec=spec, form=form, t=_texts(spec), token=leads.issue_token(state, spec.id),
-                source_keys=SOURCE_KEYS,
+                source_keys=SOURCE_KEYS, region=_chosen_region(spec, form),
                 action=url_for("phonecapture_pages.form_page", form_id=spec.id), **extra)
 
 
@@ -72,9 +81,10 @@ def render_inline_snippet(form_id: str, tag: str = "div", nonce: str | None = No
     theme = "".join(f"--{k[0]}:{v};" for k, v in spec.theme.model_dump(exclude_defaults=True).items())
     # class_="callback" → class="callback", aria_label → aria-label
     extra = Markup("".join(f' {escape(k.rstrip("_").replace("_", "-"))}="{escape(v)}"' for k, v in attrs.items()))
-    return render_template("phonecapture/_inline.html", **_context(spec, form), tag=tag, attrs=extra,
-                           css=Markup(_widget_css()), theme=Markup(theme), countries=countries,
-                           placeholder=example_display(start), nonce=nonce or getattr(g, "csp_nonce", None))
+    return render_template("phonecapture/_inline.html", **_context(
+        spec, form, tag=tag, attrs=extra, css=Markup(_widget_css()), theme=Markup(theme),
+        countries=countries, placeholder=example_display(start),
+        nonce=nonce or getattr(g, "csp_nonce", None)))
 
 
 @functools.lru_cache(maxsize=1)

@@ -139,3 +139,33 @@ def test_code_errors_on_the_page_are_in_the_forms_language(make_app, capsys, run
         answer = client.post(verify_url, data={"csrf_token": token, "code": typed})
         assert answer.status_code == 422, typed
         assert text in answer.get_data(as_text=True), typed
+
+
+def test_the_chosen_country_survives_an_error(make_app):
+    """No JS: +375, the consent left unticked → the error page keeps Belarus selected, and the
+    resubmission (consent ticked) is read as a Belarusian number, not a Russian one."""
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    client.get("/phonecapture/f/callback")  # opens a session for the CSRF token
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    assert '<select id="pc-callback-country" name="country">' in html
+    assert re.search(r'<option value="RU" selected>\+7 ', html)
+    response = post_form(client, html, country="BY", phone="29 123-45-68")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Без этого согласия" in page
+    assert re.search(r'<option value="BY" selected>\+375 ', page)
+    assert 'value="RU" selected' not in page and 'value="29 123-45-68"' in page
+    country = re.search(r'<select[^>]*name="country">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'value="(\w+)"', country) == ["RU", "KZ", "BY", "DE"]
+    again = client.post("/phonecapture/f/callback", data={
+        "csrf_token": hidden(page, "csrf_token"), "token": hidden(page, "token"), "hp": "",
+        "page_url": hidden(page, "page_url"), "country": re.search(r'<option value="(\w+)" selected', page).group(1),
+        "phone": "29 123-45-68", "consent_service_sms": "y"})
+    assert again.status_code == 302 and "/verify/" in again.headers["Location"]
+
+
+def test_a_one_country_form_has_no_country_list(make_app):
+    app, _ = make_app()
+    with app.test_request_context("/"):
+        html = render_template_string("{{ phonecapture_form('tracking') }}")
+    assert "<select" not in html and 'name="country"' not in html
