@@ -30,8 +30,19 @@ def _spec_or_404(form_id: str):
     return spec
 
 
-def _texts(spec) -> dict:
-    return resolved(spec)
+def _texts(spec, locale: str | None = None) -> dict:
+    return resolved(spec, locale)
+
+
+def _page_locale(spec, lang: str | None = None) -> str:
+    """The language a form drawn into a page speaks, as the widget's config would
+    (``publicform.locale_for``): the form's own locale, else the page's language ``lang``
+    (the server cannot see ``<html lang>``: the template passes it) when it is a built-in one,
+    else the one derived from the form's default region."""
+    if spec.locale:
+        return spec.locale
+    lang = (lang or "")[:2].lower()
+    return lang if lang in UI else spec.effective_locale
 
 
 def _chosen_region(spec, form) -> str:
@@ -42,18 +53,20 @@ def _chosen_region(spec, form) -> str:
     return posted if posted in spec.allowed_regions else spec.default_region
 
 
-def _context(spec, form, **extra):
+def _context(spec, form, locale: str | None = None, **extra):
     state = get_state()
-    extra.setdefault("countries", country_templates(spec))
-    return dict(spec=spec, form=form, t=_texts(spec), token=leads.issue_token(state, spec.id),
+    extra.setdefault("countries", country_templates(spec, locale))
+    return dict(spec=spec, form=form, t=_texts(spec, locale), token=leads.issue_token(state, spec.id),
                 source_keys=SOURCE_KEYS, region=_chosen_region(spec, form),
                 action=url_for("phonecapture_pages.form_page", form_id=spec.id), **extra)
 
 
-def render_form_snippet(form_id: str, page_url: str | None = None) -> str:
-    """The HTML of ``{{ phonecapture_form(id) }}``: a complete form that works without JS."""
+def render_form_snippet(form_id: str, page_url: str | None = None, lang: str | None = None) -> str:
+    """The HTML of ``{{ phonecapture_form(id) }}``: a complete form that works without JS.
+    ``lang``: the page's language (its ``<html lang>``), used when the form sets no locale."""
     spec = _spec_or_404(form_id)
-    return render_template("phonecapture/_form.html", **_context(spec, _prefilled(spec, page_url)))
+    return render_template("phonecapture/_form.html",
+                           **_context(spec, _prefilled(spec, page_url), _page_locale(spec, lang)))
 
 
 def _prefilled(spec, page_url: str | None = None):
@@ -66,23 +79,27 @@ def _prefilled(spec, page_url: str | None = None):
     return form
 
 
-def render_inline_snippet(form_id: str, tag: str = "div", nonce: str | None = None, **attrs) -> str:
+def render_inline_snippet(form_id: str, tag: str = "div", nonce: str | None = None,
+                          lang: str | None = None, **attrs) -> str:
     """The HTML of ``{{ phonecapture_inline(id) }}``: the inline placeholder with the form drawn
-    in a declarative shadow root (templates/phonecapture/_inline.html)."""
+    in a declarative shadow root (templates/phonecapture/_inline.html). ``lang``: the page's
+    language (its ``<html lang>``, which the widget sends as ``?lang=``), used when the form
+    sets no locale, so the drawn form and the widget's messages speak the same language."""
     spec = _spec_or_404(form_id)
     if spec.mode != "inline":  # the widget wires up placeholders of inline forms only
         raise ValueError(f"phonecapture_inline: form {form_id!r} is a {spec.mode} form, not an inline one")
     if not re.fullmatch(r"[a-z][a-z0-9]*", tag):
         raise ValueError(f"phonecapture_inline: {tag!r} is not a tag name")
     form = _prefilled(spec)
-    countries = country_templates(spec)
+    locale = _page_locale(spec, lang)
+    countries = country_templates(spec, locale)
     start = next((c for c in countries if c["r"] == spec.default_region), countries[0])
     # Only what differs from the stylesheet's defaults (forms.Theme has already refused ; { } < >).
     theme = "".join(f"--{k[0]}:{v};" for k, v in spec.theme.model_dump(exclude_defaults=True).items())
     # class_="callback" → class="callback", aria_label → aria-label
     extra = Markup("".join(f' {escape(k.rstrip("_").replace("_", "-"))}="{escape(v)}"' for k, v in attrs.items()))
     return render_template("phonecapture/_inline.html", **_context(
-        spec, form, tag=tag, attrs=extra, css=Markup(_widget_css()), theme=Markup(theme),
+        spec, form, locale, tag=tag, attrs=extra, css=Markup(_widget_css()), theme=Markup(theme),
         countries=countries, placeholder=example_display(start),
         nonce=nonce or getattr(g, "csp_nonce", None)))
 

@@ -94,3 +94,22 @@ def test_server_stylesheet_is_the_bundles():
         js = fh.read()
     lines = css.splitlines()
     assert len(lines) > 20 and all(line in js for line in lines)
+
+
+def test_drawn_form_speaks_the_pages_language_when_the_form_sets_none(make_app):
+    """The widget fetches its config with ?lang=<html lang>; the server can't see <html lang>,
+    so the template passes it as lang= and the drawn form says what the widget will."""
+    consent = {"purpose": "service_sms", "required": True, "text": "I agree."}
+    app, _ = make_app(PHONECAPTURE_FORMS={
+        "callback": {"mode": "inline", "default_region": "RU", "countries": ["RU", "BY"], "consents": [consent]},
+        "fixed": {"mode": "inline", "locale": "ru", "default_region": "RU", "countries": ["RU", "BY"],
+                  "consents": [consent]}})
+    english = render(app, "{{ phonecapture_inline('callback', lang='en') }}")
+    assert "We&#39;ll call you back" in english and "Call me back" in english and "Belarus" in english
+    assert "Перезвоним" not in english and "Беларусь" not in english
+    assert ' lang="en"' not in english  # an argument, not an attribute
+    assert "Перезвоним вам" in render(app, "{{ phonecapture_inline('callback') }}")  # no lang: the region's
+    assert "Перезвоним вам" in render(app, "{{ phonecapture_inline('callback', lang='xx') }}")
+    assert "Перезвоним вам" in render(app, "{{ phonecapture_inline('fixed', lang='en') }}")  # the form's locale wins
+    no_js = render(app, "{{ phonecapture_form('callback', lang='en-GB') }}")
+    assert "Call me back" in no_js and "Belarus" in no_js
