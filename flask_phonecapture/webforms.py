@@ -45,6 +45,18 @@ def message(locale: str, key: str) -> str:
     return MESSAGES.get(locale, MESSAGES["en"]).get(key) or MESSAGES["en"][key]
 
 
+#: The form texts (``forms.Texts``) that, when a form sets them, replace the built-in answers:
+#: the words its widget shows for the same mistakes (widget/src/ui.ts: er, ep, ec).
+OVERRIDES = {"phone_required": "error_required", "name_required": "error_required",
+             "consent_required": "error_consent", "code_required": "error_required",
+             "phone": "error_phone"}
+
+
+def form_message(spec: FormSpec, key: str) -> str | None:
+    """The form's own text for answer ``key``, if its config overrides one; else None."""
+    return getattr(spec.texts, OVERRIDES[key], None) if key in OVERRIDES else None
+
+
 class _PhoneValidator:
     """Parse with the form's regions; keep the parsed number on the form for the caller."""
 
@@ -59,7 +71,8 @@ class _PhoneValidator:
         try:
             form.parsed_phone = parse_phone(field.data or "", region, self.spec.allowed_regions)
         except PhoneError as exc:
-            localized = MESSAGES.get(self.spec.effective_locale, {}).get("phone", {}).get(exc.code)
+            localized = (form_message(self.spec, "phone")
+                         or MESSAGES.get(self.spec.effective_locale, {}).get("phone", {}).get(exc.code))
             raise ValidationError(localized or str(exc)) from None
 
 
@@ -105,17 +118,21 @@ def _form_class(spec: FormSpec) -> type[SubmissionFormBase]:
 
 def _build_form_class(spec: FormSpec) -> type[SubmissionFormBase]:
     locale = spec.effective_locale
+
+    def say(key: str) -> str:  # the form's own words first
+        return form_message(spec, key) or message(locale, key)
+
     attrs = {
-        "phone": StringField(validators=[InputRequired(message(locale, "phone_required")),
+        "phone": StringField(validators=[InputRequired(say("phone_required")),
                                          Length(max=40), _PhoneValidator(spec)]),
     }
     name_mode = spec.fields.get("name", "off")
     if name_mode != "off":
-        required = (DataRequired(message(locale, "name_required")) if name_mode == "required"
+        required = (DataRequired(say("name_required")) if name_mode == "required"
                     else Optional())
         attrs["name"] = StringField(validators=[required, Length(max=100)])
     for consent in spec.consents:
-        validators = [DataRequired(message(locale, "consent_required"))] if consent.required else []
+        validators = [DataRequired(say("consent_required"))] if consent.required else []
         attrs[f"consent_{consent.purpose}"] = BooleanField(validators=validators)
     return type(f"SubmissionForm_{spec.id}", (SubmissionFormBase,), attrs)
 
@@ -145,15 +162,20 @@ def flatten_submission(body: dict) -> MultiDict:
     return data
 
 
-def _page_locale() -> str:
-    """The language of the form whose page is answering (the no-JS code page builds
-    :class:`VerifyForm` without its spec; the form id is in the URL)."""
+def _page_spec() -> FormSpec | None:
+    """The form whose page is answering (the no-JS code page builds :class:`VerifyForm`
+    without its spec; the form id is in the URL)."""
     from flask import has_request_context, request
 
     from .extension import get_state
 
     form_id = (request.view_args or {}).get("form_id") if has_request_context() else None
-    spec = get_state().forms.get(form_id) if isinstance(form_id, str) else None
+    return get_state().forms.get(form_id) if isinstance(form_id, str) else None
+
+
+def _page_locale() -> str:
+    """The language of the form whose page is answering."""
+    spec = _page_spec()
     return spec.effective_locale if spec is not None and spec.effective_locale in ANSWERS else "en"
 
 
@@ -161,7 +183,9 @@ def _code_given(form, field):
     """Present and not absurdly long; whether it is 6 digits ``leads.verify_code`` says (422,
     not counted as an attempt), in the same words as the API."""
     if not (field.data or "").strip():
-        raise StopValidation(ANSWERS[_page_locale()]["code_required"])
+        spec = _page_spec()
+        raise StopValidation((spec is not None and form_message(spec, "code_required"))
+                             or ANSWERS[_page_locale()]["code_required"])
     if len(field.data) > 40:
         raise StopValidation(ANSWERS[_page_locale()]["code_format"])
 

@@ -169,3 +169,30 @@ def test_a_one_country_form_has_no_country_list(make_app):
     with app.test_request_context("/"):
         html = render_template_string("{{ phonecapture_form('tracking') }}")
     assert "<select" not in html and 'name="country"' not in html
+
+
+def test_no_js_errors_use_the_forms_own_error_texts(make_app, capsys, run_jobs):
+    """A form that overrides error_phone / error_consent / error_required says those words on the
+    no-JS pages too (the widget shows them for the same mistakes), code page included."""
+    texts = {"error_phone": "Hmm, that number looks off.", "error_consent": "Please tick the box.",
+             "error_required": "This one is needed."}
+    consent = {"purpose": "service_sms", "required": True, "text": "I agree."}
+    app, _ = make_app(WTF_CSRF_ENABLED=True, PHONECAPTURE_FORMS={"callback": {
+        "mode": "inline", "locale": "en", "default_region": "US", "fields": {"name": "required"},
+        "texts": texts, "consents": [consent]}})
+    client = app.test_client()
+    client.get("/phonecapture/f/callback")  # opens a session for the CSRF token
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    page = post_form(client, html, phone="12").get_data(as_text=True)
+    for said in texts.values():
+        assert said.replace("'", "&#39;") in page, said
+    assert "not a valid phone number" not in page and "without this consent" not in page
+    page = post_form(client, html, phone="").get_data(as_text=True)
+    assert "This one is needed." in page and "Enter a phone number." not in page
+    verify_url = post_form(client, html, phone="(201) 555-0123", name="Ann",
+                           consent_service_sms="y").headers["Location"]
+    page = client.get(verify_url).get_data(as_text=True)
+    answer = client.post(verify_url, data={"csrf_token": hidden(page, "csrf_token"), "code": ""})
+    assert answer.status_code == 422
+    assert "This one is needed." in answer.get_data(as_text=True)
+    assert "Enter the code from the SMS." not in answer.get_data(as_text=True)
