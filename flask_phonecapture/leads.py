@@ -284,16 +284,20 @@ def _lock_code(state, submission_id: str) -> None:
     state.db.session.expire_all()
 
 
+def _under_code_lock(state, submission_id: str, work, *args):
+    """``work(*args)`` holding the code's lock (:func:`_lock_code`); a refusal releases it."""
+    _lock_code(state, submission_id)
+    try:
+        return work(*args)
+    except LeadError:
+        state.db.session.rollback()  # nothing to keep (a wrong guess is committed already): unlock
+        raise
+
+
 def verify_code(state, submission_id: str, code: str) -> Submission:
     """Check a code; raises LeadError. On a verified submission the right code again (a double
     click) is still a success and any other answer a 409 ``already_verified``."""
-    session = state.db.session
-    _lock_code(state, submission_id)
-    try:
-        return _verify_locked(state, submission_id, code)
-    except LeadError:
-        session.rollback()  # nothing to keep (a wrong guess is committed already): unlock
-        raise
+    return _under_code_lock(state, submission_id, _verify_locked, state, submission_id, code)
 
 
 def _verify_locked(state, submission_id: str, code: str) -> Submission:
@@ -341,12 +345,7 @@ def _verify_locked(state, submission_id: str, code: str) -> Submission:
 
 def resend_code(state, spec_lookup, submission_id: str, meta: RequestMeta) -> int:
     """Send a fresh code; returns seconds until the next resend is allowed."""
-    _lock_code(state, submission_id)
-    try:
-        return _resend_locked(state, spec_lookup, submission_id, meta)
-    except LeadError:
-        state.db.session.rollback()
-        raise
+    return _under_code_lock(state, submission_id, _resend_locked, state, spec_lookup, submission_id, meta)
 
 
 def _resend_locked(state, spec_lookup, submission_id: str, meta: RequestMeta) -> int:

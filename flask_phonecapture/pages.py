@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from . import leads
 from .masks import example_display
-from .publicform import country_templates
+from .publicform import country_templates, locale_for
 from .extension import get_state
 from .texts import UI, resolved  # noqa: F401  (UI: the built-in texts, re-exported)
 from .webforms import SOURCE_KEYS, ResendForm, VerifyForm, submission_form
@@ -34,17 +34,6 @@ def _texts(spec, locale: str | None = None) -> dict:
     return resolved(spec, locale)
 
 
-def _page_locale(spec, lang: str | None = None) -> str:
-    """The language a form drawn into a page speaks, as the widget's config would
-    (``publicform.locale_for``): the form's own locale, else the page's language ``lang``
-    (the server cannot see ``<html lang>``: the template passes it) when it is a built-in one,
-    else the one derived from the form's default region."""
-    if spec.locale:
-        return spec.locale
-    lang = (lang or "")[:2].lower()
-    return lang if lang in UI else spec.effective_locale
-
-
 def _chosen_region(spec, form) -> str:
     """The country the visitor picked (kept when the form comes back with errors), else the
     form's default; the same rule as the phone validator's."""
@@ -55,7 +44,8 @@ def _chosen_region(spec, form) -> str:
 
 def _context(spec, form, locale: str | None = None, **extra):
     state = get_state()
-    extra.setdefault("countries", country_templates(spec, locale))
+    if "countries" not in extra:  # the inline snippet has them already
+        extra["countries"] = country_templates(spec, locale)
     return dict(spec=spec, form=form, t=_texts(spec, locale), token=leads.issue_token(state, spec.id),
                 source_keys=SOURCE_KEYS, region=_chosen_region(spec, form),
                 action=url_for("phonecapture_pages.form_page", form_id=spec.id), **extra)
@@ -66,7 +56,7 @@ def render_form_snippet(form_id: str, page_url: str | None = None, lang: str | N
     ``lang``: the page's language (its ``<html lang>``), used when the form sets no locale."""
     spec = _spec_or_404(form_id)
     return render_template("phonecapture/_form.html",
-                           **_context(spec, _prefilled(spec, page_url), _page_locale(spec, lang)))
+                           **_context(spec, _prefilled(spec, page_url), locale_for(spec, lang)))
 
 
 def _prefilled(spec, page_url: str | None = None):
@@ -91,7 +81,7 @@ def render_inline_snippet(form_id: str, tag: str = "div", nonce: str | None = No
     if not re.fullmatch(r"[a-z][a-z0-9]*", tag):
         raise ValueError(f"phonecapture_inline: {tag!r} is not a tag name")
     form = _prefilled(spec)
-    locale = _page_locale(spec, lang)
+    locale = locale_for(spec, lang)
     countries = country_templates(spec, locale)
     start = next((c for c in countries if c["r"] == spec.default_region), countries[0])
     # Only what differs from the stylesheet's defaults (forms.Theme has already refused ; { } < >).

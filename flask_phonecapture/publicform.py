@@ -23,12 +23,13 @@ def country_templates(spec: FormSpec, locale: str | None = None) -> list[dict]:
     return out
 
 
-def locale_for(spec: FormSpec) -> str:
+def locale_for(spec: FormSpec, lang: str | None) -> str:
     """The form's own locale, else the page's ``<html lang>`` (the widget sends it as
-    ``?lang=``) when it is a built-in one, else the one derived from the default region."""
+    ``?lang=``; a template drawing the form passes it) when it is a built-in one, else the one
+    derived from the default region."""
     if spec.locale:
         return spec.locale
-    lang = request.args.get("lang", "")[:2].lower()
+    lang = (lang or "")[:2].lower()
     return lang if lang in UI else spec.effective_locale
 
 
@@ -59,7 +60,7 @@ def _consent(c) -> dict:
 def public_config(state, spec: FormSpec) -> dict:
     from .leads import issue_token
 
-    locale = locale_for(spec)
+    locale = locale_for(spec, request.args.get("lang"))
     out = {
         "id": spec.id,
         "mode": spec.mode,

@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from flask_phonecapture.models import Consent, ConsentText, Contact, Message, Submission
 from tests.conftest import get_token, sent_codes, submit
+from tests.race import race
 
 
 def count(app, model):
@@ -250,36 +251,7 @@ def test_deeply_nested_json_is_a_400(client, path, data):
 
 
 # -- simultaneous identical submissions (a double click that reaches two workers at once) ---------
-def _race(app, monkeypatch, module, name, body, runners=2):
-    """POST ``body`` from ``runners`` threads at once; each pauses right after ``module.name``
-    (a lookup) until every runner has done its own, so unguarded check-then-insert code races
-    every time. A runner kept out by a lock never arrives: the pause then gives up after 1 s."""
-    import threading
-
-    barrier = threading.Barrier(runners, timeout=1)
-    original = getattr(module, name)
-
-    def paused(*args, **kwargs):
-        result = original(*args, **kwargs)
-        try:
-            barrier.wait()
-        except threading.BrokenBarrierError:
-            pass
-        return result
-
-    monkeypatch.setattr(module, name, paused)
-    responses = [None] * runners
-
-    def post(i):
-        responses[i] = app.test_client().post("/phonecapture/api/v1/submissions", json=body)
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(runners)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    monkeypatch.setattr(module, name, original)
-    return responses
+SUBMIT = "/phonecapture/api/v1/submissions"
 
 
 def _body(client, phone="8 912 345-67-89", form_id="callback"):
@@ -291,7 +263,7 @@ def test_simultaneous_identical_submissions_of_a_new_number_make_one_contact_and
         app, client, monkeypatch, capsys, run_jobs):
     from flask_phonecapture import contacts
 
-    responses = _race(app, monkeypatch, contacts, "find_id_by_e164", _body(client))
+    responses = race(app, monkeypatch, contacts, "find_id_by_e164", SUBMIT, [_body(client)] * 2)
     assert [r.status_code for r in responses] == [201, 201], [r.json for r in responses]
     assert responses[0].json["id"] == responses[1].json["id"]  # the same submission, the same answer
     assert responses[0].json["status"] == responses[1].json["status"] == "pending_verification"
@@ -309,7 +281,7 @@ def test_simultaneous_identical_submissions_of_a_known_number_make_one_submissio
     assert submit(client, form_id="tracking").status_code == 201  # the number is a contact already
     run_jobs()
     capsys.readouterr()
-    responses = _race(app, monkeypatch, leads, "_pending_duplicate", _body(client))
+    responses = race(app, monkeypatch, leads, "_pending_duplicate", SUBMIT, [_body(client)] * 2)
     assert [r.status_code for r in responses] == [201, 201], [r.json for r in responses]
     assert responses[0].json["id"] == responses[1].json["id"]
     run_jobs()

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from flask_phonecapture import phone_verified, submission_created
 from flask_phonecapture.models import Consent, Contact, Submission, Verification, utcnow
 from tests.conftest import sent_codes
+from tests.race import race
 
 API = "/phonecapture/api/v1/submissions"
 
@@ -257,36 +258,10 @@ def test_code_digits_of_any_script_become_ascii_and_lookalikes_none(typed, digit
 
 # -- simultaneous checks and resends of one code run one after the other --------------------------
 def _race(app, monkeypatch, path, bodies):
-    """POST ``bodies`` to ``path`` from one thread each; every thread pauses right after loading
-    the submission until all have loaded it (1 s at most: one kept out by a lock never arrives)."""
-    import threading
-
+    """Each thread pauses right after loading the submission until all have loaded it."""
     from flask_phonecapture import leads
 
-    barrier = threading.Barrier(len(bodies), timeout=1)
-    original = leads.load_submission
-
-    def paused(*args, **kwargs):
-        result = original(*args, **kwargs)
-        try:
-            barrier.wait()
-        except threading.BrokenBarrierError:
-            pass
-        return result
-
-    monkeypatch.setattr(leads, "load_submission", paused)
-    responses = [None] * len(bodies)
-
-    def post(i):
-        responses[i] = app.test_client().post(path, json=bodies[i])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    monkeypatch.setattr(leads, "load_submission", original)
-    return responses
+    return race(app, monkeypatch, leads, "load_submission", path, bodies)
 
 
 def test_simultaneous_wrong_codes_each_cost_an_attempt(app, client, monkeypatch, submitted):

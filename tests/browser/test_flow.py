@@ -12,6 +12,15 @@ def open_form(site, page, form="button"):
     return page.get_by_role("dialog")
 
 
+def send_number(site, dialog, typed: str) -> str:
+    """Type a number, tick the required consent, submit; the SMS code it was sent."""
+    dialog.get_by_label(PHONE, exact=True).press_sequentially(typed)
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    since = len(site.lines)
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    return site.code(since)
+
+
 def test_required_consent_error_is_on_its_checkbox_and_announced(site, page):
     dialog = open_form(site, page)
     dialog.get_by_label(PHONE, exact=True).press_sequentially("9123456700")
@@ -67,14 +76,9 @@ def test_full_code_step(site, page):
 
 def test_a_code_typed_in_another_scripts_digits_verifies(site, page):
     dialog = open_form(site, page)
-    dialog.get_by_label(PHONE, exact=True).press_sequentially("9123450033")
-    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
-    since = len(site.lines)
-    dialog.get_by_role("button", name="Перезвоните мне").click()
-    code_field = dialog.get_by_label("Код из SMS")
-    code_field.wait_for()
-    arabic = "".join(chr(0x660 + int(d)) for d in site.code(since))  # an Arabic phone keyboard
-    code_field.fill(arabic[:3] + " " + arabic[3:])
+    code = send_number(site, dialog, "9123450033")
+    arabic = "".join(chr(0x660 + int(d)) for d in code)  # an Arabic phone keyboard
+    dialog.get_by_label("Код из SMS").fill(arabic[:3] + " " + arabic[3:])
     dialog.get_by_role("button", name="Подтвердить").click()
     dialog.get_by_text("Номер подтверждён").wait_for()
 
@@ -136,11 +140,7 @@ def test_submit_and_verified_beacons_complete_the_funnel(site, page):
     beacons = []
     page.on("request", lambda r: r.url.endswith("/events") and beacons.append(r.post_data_json["event"]))
     dialog = open_form(site, page)
-    dialog.get_by_label(PHONE, exact=True).press_sequentially("9123450055")
-    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
-    since = len(site.lines)
-    dialog.get_by_role("button", name="Перезвоните мне").click()
-    dialog.get_by_label("Код из SMS").fill(site.code(since))
+    dialog.get_by_label("Код из SMS").fill(send_number(site, dialog, "9123450055"))
     dialog.get_by_role("button", name="Подтвердить").click()
     dialog.get_by_text("Номер подтверждён").wait_for()
     page.wait_for_timeout(200)
