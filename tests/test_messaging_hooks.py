@@ -116,6 +116,37 @@ def test_receipt_before_the_send_answer_is_kept_and_applied(make_app, fake_smsru
         assert get_state().db.session.execute(select(Receipt)).scalars().all() == []
 
 
+def test_receipt_stored_while_the_send_answer_commits_is_still_applied(make_app, fake_smsru,
+                                                                         monkeypatch):
+    """The hook found no message, and the worker recorded the provider id (and looked for early
+    receipts) before the hook's receipt was committed: the hook's second look applies it."""
+    from sqlalchemy import event, update
+
+    app = setup_app(make_app, fake_smsru)
+    client = app.test_client()
+    fire(fake_smsru, client, monkeypatch)
+    mid, accepted = sent_message(app, fake_smsru)
+    with app.app_context():
+        engine = get_state().db.engine
+        with engine.begin() as conn:  # as if the send answer had not been recorded yet
+            conn.execute(update(Message).where(Message.id == mid).values(provider_id=None))
+
+    def stored_as_the_worker_commits(target, args, kwargs):
+        with engine.begin() as conn:  # the worker's commit lands, its own look found nothing
+            conn.execute(update(Message).where(Message.id == mid)
+                         .values(provider_id=accepted.id))
+
+    event.listen(Receipt, "init", stored_as_the_worker_commits)
+    try:
+        fake_smsru.fire_status(f"{PUBLIC}/phonecapture/hooks/smsru/status", accepted.id,
+                               "delivered")
+    finally:
+        event.remove(Receipt, "init", stored_as_the_worker_commits)
+    assert status_of(app, mid) == "delivered"
+    with app.app_context():
+        assert get_state().db.session.execute(select(Receipt)).scalars().all() == []
+
+
 def test_receipt_before_the_send_answer_with_the_key_in_the_url(make_app, fake_twilio, monkeypatch):
     app = setup_app(make_app, fake_twilio)
     client = app.test_client()

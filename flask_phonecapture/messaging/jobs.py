@@ -255,10 +255,16 @@ def _record_sent(state, provider, message, result, keyed_callback: bool = False)
                 body_enc=None, updated_at=utcnow(),
                 # a receipt may have moved the row already: never move it back
                 status=case((Message.status.in_(below(new)), new), else_=Message.status)))
-    session.commit()
-    if not keyed_callback:  # a receipt carrying our key never waits in the early-receipt table
+    if keyed_callback:  # a receipt carrying our key never waits in the early-receipt table
+        session.commit()
+    else:
         from .receipts import apply_early
 
+        # Receipts that raced the send answer land in the same commit as the provider id (no
+        # one sees "sent" after "delivered" came), and once more after it: a receipt stored
+        # while this commit was in flight is picked up here or by the hook's own second look.
+        apply_early(state, message.id, provider.name, result.provider_id, commit=False)
+        session.commit()
         apply_early(state, message.id, provider.name, result.provider_id)
     if message.kind != "otp":  # codes are counted when they are requested (antipump)
         from .antipump import count_sent

@@ -47,6 +47,7 @@ def apply(state, provider: str, updates: list[StatusUpdate], message_key: str | 
     """Apply receipts; returns how many moved a message. Commits."""
     session = state.db.session
     moved = 0
+    waiting = []  # provider ids of receipts stored as early ones
     for upd in updates:
         if upd.status not in RANK:
             continue
@@ -58,6 +59,7 @@ def apply(state, provider: str, updates: list[StatusUpdate], message_key: str | 
         if row is None:
             session.add(Receipt(provider=provider, provider_id=upd.provider_id, status=upd.status,
                                 error=(upd.error_reason or None) and upd.error_reason[:64]))
+            waiting.append(upd.provider_id)
             continue
         if advance(session, row.id, upd.status, error=upd.error_reason,
                    provider_id=upd.provider_id):
@@ -67,11 +69,19 @@ def apply(state, provider: str, updates: list[StatusUpdate], message_key: str | 
 
                 provider_opt_out(state, row.id)
     session.commit()
+    # The send may have recorded its provider id while this receipt was being stored. Both
+    # sides look for the other after their own commit, so one of them always sees it.
+    for provider_id in waiting:
+        row = session.execute(select(Message.id).where(Message.provider_id == provider_id,
+                                                       Message.provider == provider)).first()
+        if row is not None:
+            apply_early(state, row.id, provider, provider_id)
     return moved
 
 
-def apply_early(state, message_id: str, provider: str, provider_id: str) -> None:
-    """After a send: apply receipts that arrived before we knew the provider id. Commits."""
+def apply_early(state, message_id: str, provider: str, provider_id: str, *,
+                commit: bool = True) -> None:
+    """After a send: apply receipts that arrived before we knew the provider id."""
     session = state.db.session
     early = session.execute(select(Receipt).where(Receipt.provider == provider,
                                                   Receipt.provider_id == provider_id)).scalars().all()
@@ -80,7 +90,8 @@ def apply_early(state, message_id: str, provider: str, provider_id: str) -> None
     for receipt in sorted(early, key=lambda r: RANK.get(r.status, 0)):
         advance(session, message_id, receipt.status, error=receipt.error)
     session.execute(delete(Receipt).where(Receipt.id.in_([r.id for r in early])))
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def reconcile_unknown(state, limit: int = 200) -> int:
