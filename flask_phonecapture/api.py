@@ -315,7 +315,8 @@ def create_submission():
         if type_errors:
             return error(422, "invalid", "Some fields have the wrong type.", type_errors)
         token_age = leads.check_token(state, form_id, body["token"])
-        form = submission_form(spec, flatten_submission(body), csrf=False)
+        form = submission_form(spec, flatten_submission(body), csrf=False,
+                               locale=leads.token_locale(spec, body["token"]))
         if not form.validate():
             errors = form.api_errors()
             return error(422, "invalid", _summary(errors), errors)

@@ -27,7 +27,7 @@ from .messaging.texts import otp_text
 from .models import Message, Submission, Verification, new_id, utcnow
 from .netutil import client_ip, ip_prefix, scrub
 from .signals import phone_verified, submission_created
-from .texts import answer_texts, fill
+from .texts import UI, answer_texts, fill
 
 _submissions = Submission.__table__
 _verifications = Verification.__table__
@@ -71,9 +71,21 @@ def _token_mac(state, form_id: str, issued: str) -> str:
     return base64.urlsafe_b64encode(mac.digest()[:12]).decode()
 
 
-def issue_token(state, form_id: str) -> str:
-    issued = _base36(int(time.time() * 1000))
-    return f"{issued}.{_token_mac(state, form_id, issued)}"
+def issue_token(state, spec: FormSpec, locale: str | None = None) -> str:
+    """A signed "this form was shown at this time, in this language" token. The language goes
+    in only when it is not the form's own (``~en``), so the submission, its SMS and the answers
+    about it speak the language the visitor read, with no field of its own to send."""
+    head = _base36(int(time.time() * 1000))
+    if locale and locale != spec.effective_locale:
+        head += f"~{locale}"
+    return f"{head}.{_token_mac(state, spec.id, head)}"
+
+
+def token_locale(spec: FormSpec, token) -> str:
+    """The language a token says its form was shown in (check_token vouches for it)."""
+    head = token.partition(".")[0] if isinstance(token, str) else ""
+    lang = head.partition("~")[2]
+    return lang if lang in UI else spec.effective_locale
 
 
 def _base36(n: int) -> str:
@@ -90,9 +102,10 @@ def check_token(state, form_id: str, token: str | None) -> int:
     if not token:
         raise LeadError(400, "invalid_token", "The submit token is missing; reload the form.",
                         fields={"token": ["Missing."]})
-    issued, _, mac = token.partition(".")
+    head, _, mac = token.partition(".")
+    issued, tilde, lang = head.partition("~")
     if not (0 < len(issued) <= 12 and issued.isalnum() and issued.isascii()
-            and same(mac, _token_mac(state, form_id, issued))):
+            and (not tilde or lang in UI) and same(mac, _token_mac(state, form_id, head))):
         raise LeadError(400, "invalid_token", "The submit token is not valid for this form; reload the form.",
                         fields={"token": ["Invalid."]})
     age_ms = int(time.time() * 1000) - int(issued, 36)
@@ -157,12 +170,12 @@ def _new_code(state, verification_id: str) -> tuple[str, str]:
     return code, state.keyring.code_mac(verification_id, code)
 
 
-def _queue_code(state, spec, *, contact_id, submission_id, page_url, verification_id, sends, code,
-                meta) -> str:
+def _queue_code(state, locale, *, contact_id, submission_id, page_url, verification_id, sends,
+                code, meta) -> str:
     host = meta.host
     if page_url:
         host = urlsplit(page_url).hostname or host
-    body = otp_text(spec.effective_locale, code, current_app.config["PHONECAPTURE_BRAND"], host)
+    body = otp_text(locale, code, current_app.config["PHONECAPTURE_BRAND"], host)
     message = outbox.add_message(state, contact_id=contact_id, submission_id=submission_id,
                                  kind="otp", template="otp", body=body,
                                  idempotency_key=f"otp-{verification_id}-{sends}")
@@ -200,7 +213,7 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
                 session.rollback()
                 waited = (utcnow() - recent.last_sent_at).total_seconds()
                 return SubmitResult(recent.id, max(1, math.ceil(cooldown - waited)), created=False)
-            _check_hourly_cap(state, contact_id, answer_texts(spec))
+            _check_hourly_cap(state, contact_id, answer_texts(spec, form.locale))
         messaging.check_code_send(state, e164=phone.e164, region=phone.region, ip_prefix=meta.ip_prefix)
     except LeadError:
         session.rollback()  # let the next request for this number in now
@@ -217,7 +230,7 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
     user_agent = (meta.user_agent or "")[:512] or None
     session.execute(insert(_submissions).values(
         id=submission_id, contact_id=contact_id, form_id=spec.id, form_version=spec.version,
-        locale=spec.effective_locale, status="pending_verification", created_at=now,
+        locale=form.locale, status="pending_verification", created_at=now,
         ip_prefix=meta.ip_prefix, user_agent=user_agent, name_enc=name_enc, **src))
     granted = {purpose: bool(field_.data) for purpose, field_ in form.consent_fields()}
     consent.record(state, spec, contact_id=contact_id, submission_id=submission_id, granted=granted,
@@ -228,7 +241,7 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
         id=verification_id, submission_id=submission_id, code_mac=code_mac, attempts=0, sends=1,
         max_attempts=config["PHONECAPTURE_CODE_MAX_ATTEMPTS"], last_sent_at=now,
         expires_at=now + timedelta(seconds=config["PHONECAPTURE_CODE_TTL"])))
-    message_id = _queue_code(state, spec, contact_id=contact_id, submission_id=submission_id,
+    message_id = _queue_code(state, form.locale, contact_id=contact_id, submission_id=submission_id,
                              page_url=src.get("page_url"), verification_id=verification_id, sends=1,
                              code=code, meta=meta)
     session.commit()
@@ -373,7 +386,8 @@ def _resend_locked(state, spec_lookup, submission_id: str, meta: RequestMeta) ->
     verification.expires_at = utcnow() + timedelta(seconds=config["PHONECAPTURE_CODE_TTL"])
     submission.status = "pending_verification"
     code, verification.code_mac = _new_code(state, verification.id)
-    message_id = _queue_code(state, spec, contact_id=submission.contact_id, submission_id=submission.id,
+    message_id = _queue_code(state, submission.locale, contact_id=submission.contact_id,
+                             submission_id=submission.id,
                              page_url=submission.page_url, verification_id=verification.id,
                              sends=verification.sends, code=code, meta=meta)
     session.commit()

@@ -46,7 +46,9 @@ def _context(spec, form, locale: str | None = None, **extra):
     state = get_state()
     if "countries" not in extra:  # the inline snippet has them already
         extra["countries"] = country_templates(spec, locale)
-    return dict(spec=spec, form=form, t=_texts(spec, locale), token=leads.issue_token(state, spec.id),
+    # The token carries the language (leads.issue_token): the page that answers the post, the
+    # code page and the SMS stay in it.
+    return dict(spec=spec, form=form, t=_texts(spec, locale), token=leads.issue_token(state, spec, locale),
                 source_keys=SOURCE_KEYS, region=_chosen_region(spec, form),
                 action=url_for("phonecapture_pages.form_page", form_id=spec.id), **extra)
 
@@ -106,11 +108,13 @@ def _widget_css() -> str:
 def form_page(form_id: str):
     spec = _spec_or_404(form_id)
     state = get_state()
-    if request.method == "GET":
-        form = submission_form(spec, formdata=None)
+    if request.method == "GET":  # ?lang=: the page's language, as the widget's
+        g.phonecapture_locale = locale = locale_for(spec, request.args.get("lang"))
+        form = submission_form(spec, formdata=None, locale=locale)
         form.page_url.data = request.referrer or ""
-        return render_template("phonecapture/form_page.html", **_context(spec, form))
-    form = submission_form(spec)  # request.form, CSRF checked
+        return render_template("phonecapture/form_page.html", **_context(spec, form, locale))
+    g.phonecapture_locale = locale = leads.token_locale(spec, request.form.get("token"))
+    form = submission_form(spec, locale=locale)  # request.form, CSRF checked
     status = 200
     try:
         token_age = leads.check_token(state, spec.id, request.form.get("token"))
@@ -121,12 +125,12 @@ def form_page(form_id: str):
             return redirect(url_for(".verify_page", form_id=spec.id, submission_id=result.id))
         status = 422
         if form.errors.get("csrf_token"):  # stale or missing session: say so, keep what was typed
-            form.form_errors.append(_texts(spec)["csrf"])
+            form.form_errors.append(_texts(spec, locale)["csrf"])
             status = 400
     except leads.LeadError as exc:
         form.form_errors.append(exc.message)
         status = exc.status
-    return render_template("phonecapture/form_page.html", **_context(spec, form)), status
+    return render_template("phonecapture/form_page.html", **_context(spec, form, locale)), status
 
 
 @pages_bp.route("/f/<form_id>/verify/<submission_id>", methods=["GET", "POST"])
@@ -141,6 +145,8 @@ def verify_page(form_id: str, submission_id: str):
         abort(404)
     from .contacts import masked
 
+    g.phonecapture_locale = locale = submission.locale  # the language the form was shown in
+    t = _texts(spec, locale)
     form = VerifyForm()
     notice, status = None, 200
     if request.method == "POST" and form.validate_on_submit():
@@ -153,9 +159,10 @@ def verify_page(form_id: str, submission_id: str):
     elif request.method == "POST":
         status = 422
     if request.args.get("resent"):
-        notice = _texts(spec)["resent"]
-    return render_template("phonecapture/verify_page.html", spec=spec, form=form, t=_texts(spec),
+        notice = t["resent"]
+    return render_template("phonecapture/verify_page.html", spec=spec, form=form, t=t,
                            submission=submission,
+                           lang=None if locale == spec.effective_locale else locale,
                            masked=masked(state, submission.contact).replace(" ", "\u00a0"),  # no wrap
                            notice=notice), status
 
@@ -166,12 +173,14 @@ def resend_page(form_id: str, submission_id: str):
     if not ResendForm().validate_on_submit():
         abort(400)
     try:
+        g.phonecapture_locale = leads.load_submission(get_state(), submission_id).locale
+        t = _texts(spec, g.phonecapture_locale)
         leads.resend_code(get_state(), get_state().forms.get, submission_id, leads.RequestMeta.from_request())
     except leads.LeadError as exc:
         if exc.status == 404:
             abort(404)
-        return render_template("phonecapture/message_page.html", spec=spec, t=_texts(spec),
-                               title=_texts(spec)["code_title"], text=exc.message), exc.status
+        return render_template("phonecapture/message_page.html", spec=spec, t=t,
+                               title=t["code_title"], text=exc.message), exc.status
     return redirect(url_for(".verify_page", form_id=spec.id, submission_id=submission_id, resent=1))
 
 
@@ -182,11 +191,12 @@ def done(form_id: str):
     sid = request.args.get("s")
     if sid:
         try:
-            back = leads.load_submission(get_state(), sid).page_url
+            submission = leads.load_submission(get_state(), sid)
+            back, g.phonecapture_locale = submission.page_url, submission.locale
         except leads.LeadError:
             back = None
     if back and not back.startswith(("http://", "https://", "/")):
         back = None
-    return render_template("phonecapture/message_page.html", spec=spec, t=_texts(spec),
-                           title=_texts(spec)["success_title"], text=_texts(spec)["success_text"],
-                           back=back)
+    t = _texts(spec, g.get("phonecapture_locale"))
+    return render_template("phonecapture/message_page.html", spec=spec, t=t,
+                           title=t["success_title"], text=t["success_text"], back=back)

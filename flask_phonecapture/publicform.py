@@ -68,7 +68,7 @@ def public_config(state, spec: FormSpec) -> dict:
         "countries": country_templates(spec, locale),
         # The server records the consent wording's version itself (consent.py).
         "consents": [_consent(c) for c in spec.consents],
-        "token": issue_token(state, spec.id),
+        "token": issue_token(state, spec, locale),
         "min_fill_ms": current_app.config["PHONECAPTURE_MIN_FILL_MS"],
     }
     if len(out["countries"]) > 1:  # else the one country is the default

@@ -99,14 +99,15 @@ ANSWERS: dict[str, dict[str, str]] = {
 
 
 def answer_texts(spec, locale: str | None = None) -> dict[str, str]:
-    """What a server answer about this form may say: its resolved texts plus ``ANSWERS``.
+    """What a server answer about this form may say, in ``locale`` (the submission's; default
+    the form's): its resolved texts plus ``ANSWERS``.
     ``spec`` None (a form since removed): the built-in texts of ``locale``, else English."""
     if spec is None:
         locale = locale if locale in UI else "en"
         return {**UI[locale], **ANSWERS[locale]}
-    texts = resolved(spec)
-    locale = spec.effective_locale if spec.effective_locale in ANSWERS else "en"
-    return {**ANSWERS[locale], **texts}
+    locale = locale if locale in ANSWERS else spec.effective_locale
+    texts = resolved(spec, locale)
+    return {**ANSWERS[locale if locale in ANSWERS else "en"], **texts}
 
 
 def fill(text: str, **values) -> str:

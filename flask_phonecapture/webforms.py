@@ -60,8 +60,8 @@ def form_message(spec: FormSpec, key: str) -> str | None:
 class _PhoneValidator:
     """Parse with the form's regions; keep the parsed number on the form for the caller."""
 
-    def __init__(self, spec: FormSpec):
-        self.spec = spec
+    def __init__(self, spec: FormSpec, locale: str):
+        self.spec, self.locale = spec, locale
 
     def __call__(self, form, field):
         region = self.spec.default_region
@@ -72,12 +72,13 @@ class _PhoneValidator:
             form.parsed_phone = parse_phone(field.data or "", region, self.spec.allowed_regions)
         except PhoneError as exc:
             localized = (form_message(self.spec, "phone")
-                         or MESSAGES.get(self.spec.effective_locale, {}).get("phone", {}).get(exc.code))
+                         or MESSAGES.get(self.locale, {}).get("phone", {}).get(exc.code))
             raise ValidationError(localized or str(exc)) from None
 
 
 class SubmissionFormBase(FlaskForm):
     parsed_phone = None
+    locale = "en"  # the language the form was shown in (its token says; its answers use it)
     token = HiddenField()
     hp = StringField(validators=[Optional(), Length(max=200)])
     elapsed_ms = IntegerField(validators=[Optional()])
@@ -106,25 +107,25 @@ class SubmissionFormBase(FlaskForm):
         return out
 
 
-_classes: dict[tuple[str, str], type[SubmissionFormBase]] = {}
+_classes: dict[tuple[str, str, str], type[SubmissionFormBase]] = {}
 
 
-def _form_class(spec: FormSpec) -> type[SubmissionFormBase]:
-    key = (spec.id, spec.version)
+def _form_class(spec: FormSpec, locale: str) -> type[SubmissionFormBase]:
+    key = (spec.id, spec.version, locale)
     if key not in _classes:
-        _classes[key] = _build_form_class(spec)
+        _classes[key] = _build_form_class(spec, locale)
     return _classes[key]
 
 
-def _build_form_class(spec: FormSpec) -> type[SubmissionFormBase]:
-    locale = spec.effective_locale
+def _build_form_class(spec: FormSpec, locale: str) -> type[SubmissionFormBase]:
 
     def say(key: str) -> str:  # the form's own words first
         return form_message(spec, key) or message(locale, key)
 
     attrs = {
         "phone": StringField(validators=[InputRequired(say("phone_required")),
-                                         Length(max=40), _PhoneValidator(spec)]),
+                                         Length(max=40), _PhoneValidator(spec, locale)]),
+        "locale": locale,
     }
     name_mode = spec.fields.get("name", "off")
     if name_mode != "off":
@@ -137,8 +138,10 @@ def _build_form_class(spec: FormSpec) -> type[SubmissionFormBase]:
     return type(f"SubmissionForm_{spec.id}", (SubmissionFormBase,), attrs)
 
 
-def submission_form(spec: FormSpec, formdata=None, *, csrf: bool = True) -> SubmissionFormBase:
-    cls = _form_class(spec)
+def submission_form(spec: FormSpec, formdata=None, *, csrf: bool = True,
+                    locale: str | None = None) -> SubmissionFormBase:
+    """The form's WTForms class; ``locale``: the language it was shown in (default the form's)."""
+    cls = _form_class(spec, locale or spec.effective_locale)
     meta = {} if csrf else {"csrf": False}  # {} keeps the app's WTF_CSRF_ENABLED
     if formdata is None:  # Flask-WTF then reads the request's form itself
         return cls(meta=meta)
@@ -174,9 +177,12 @@ def _page_spec() -> FormSpec | None:
 
 
 def _page_locale() -> str:
-    """The language of the form whose page is answering."""
+    """The language of the page answering: its submission's (set by the view), else its form's."""
+    from flask import g
+
     spec = _page_spec()
-    return spec.effective_locale if spec is not None and spec.effective_locale in ANSWERS else "en"
+    locale = g.get("phonecapture_locale") or (spec.effective_locale if spec is not None else "en")
+    return locale if locale in ANSWERS else "en"
 
 
 def _code_given(form, field):
