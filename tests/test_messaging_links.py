@@ -78,6 +78,18 @@ def test_every_one_character_change_is_404(link_app):
             assert client.get(f"/phonecapture/u/{forged}").status_code == 404, (i, replacement)
     assert client.post(f"/phonecapture/u/{token[:-1]}").status_code == 404
     assert client.post(f"/phonecapture/u/{token}A").status_code == 404
+
+
+def test_a_broken_link_says_so_in_the_browsers_language(link_app):
+    token = token_for(link_app, verified_contact(link_app)[0])
+    client = link_app.test_client()
+    russian = client.get(f"/phonecapture/u/{token[:-1]}", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    page = russian.get_data(as_text=True)
+    assert russian.status_code == 404 and 'lang="ru"' in page and "Ссылка не работает" in page
+    assert russian.headers["Cache-Control"] == "no-store" and russian.headers["X-Robots-Tag"] == "noindex"
+    english = client.get(f"/phonecapture/u/{token[:-1]}", headers={"Accept-Language": "de, en;q=0.5"})
+    assert english.status_code == 404 and "This link does not work" in english.get_data(as_text=True)
+    assert "This link does not work" in client.get(f"/phonecapture/u/{token[:-1]}").get_data(as_text=True)
     assert not marketing_withdrawn(link_app)
 
 

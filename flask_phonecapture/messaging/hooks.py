@@ -96,12 +96,18 @@ TEXTS = {
            "button": "Отписаться", "done_title": "Вы отписаны",
            "done": "Рекламных SMS на номер {masked} больше не будет. Сообщения по вашим заявкам "
                    "(коды, подтверждения) приходят, только когда вы их запрашиваете.",
-           "already": "Вы уже отписаны: рекламных SMS на этот номер не будет."},
+           "already": "Вы уже отписаны: рекламных SMS на этот номер не будет.",
+           "bad_title": "Ссылка не работает",
+           "bad": "Эта ссылка для отписки неверна или больше не действует. Проверьте, что она "
+                  "скопирована из SMS целиком."},
     "en": {"title": "Unsubscribe from SMS", "question": "Stop marketing SMS to {masked}?",
            "button": "Unsubscribe", "done_title": "You are unsubscribed",
            "done": "No more marketing SMS will be sent to {masked}. Messages about your own "
                    "requests (codes, confirmations) come only when you ask for them.",
-           "already": "You are already unsubscribed: no marketing SMS go to this number."},
+           "already": "You are already unsubscribed: no marketing SMS go to this number.",
+           "bad_title": "This link does not work",
+           "bad": "This unsubscribe link is wrong or no longer valid. Check that it was copied "
+                  "from the SMS whole."},
 }
 
 
@@ -110,7 +116,13 @@ def _contact_or_404(token: str):
     contact_id = read_token(state, token)
     contact = state.db.session.get(Contact, contact_id) if contact_id else None
     if contact is None or contact.status != "active":
-        abort(404)
+        # A mangled or stale link: say so in the visitor's browser language (nothing else is
+        # known about them), with the same headers as a good link's page.
+        locale = request.accept_languages.best_match(list(TEXTS)) or "en"
+        t = TEXTS[locale]
+        page = render_template("phonecapture/message_page.html", t=t, spec=_Spec(locale),
+                               title=t["bad_title"], text=t["bad"])
+        abort(_private(Response(page, status=404, mimetype="text/html")))
     return state, contact
 
 
@@ -149,7 +161,11 @@ def unsubscribe(token: str):
     else:
         page = render_template("phonecapture/unsubscribe_confirm.html", t=t, spec=_Spec(locale),
                                action=request.path)
-    response = Response(page, mimetype="text/html")
+    return _private(Response(page, mimetype="text/html"))
+
+
+def _private(response: Response) -> Response:
+    """Unsubscribe pages: never cached, never indexed, the link never sent on as a referrer."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
