@@ -187,6 +187,19 @@ def test_receipt_before_the_send_returns_then_again_then_out_of_order(make_app, 
         web.stop()
 
 
+def test_a_worker_started_while_redis_is_down_waits_for_it_then_sends(make_app, private_redis,
+                                                                        workers, fake_twilio):
+    config = {**fake_twilio.config(), **FAST}
+    app, _ = make_app(PHONECAPTURE_REDIS_URL=private_redis.url, **config)
+    private_redis.stop()
+    worker = workers(app, config)
+    time.sleep(4)  # it has met the closed port by now
+    assert worker.process.poll() is None, worker.log()[-2000:]
+    private_redis.start()
+    assert submit(app.test_client()).status_code == 201
+    wait_until(lambda: fake_twilio.accepted, 30, what="the code once Redis is up")
+
+
 def test_worker_stops_on_sigterm_and_survives_a_redis_restart(make_app, private_redis, workers):
     app, _ = make_app(PHONECAPTURE_REDIS_URL=private_redis.url)
     worker = workers(app, {})

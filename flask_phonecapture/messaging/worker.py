@@ -29,10 +29,11 @@ def run(state, *, redis_url: str, queue_name: str, fork: bool = False, burst: bo
     stop = {"requested": False}
     while True:
         connection = Redis.from_url(redis_url)
-        queue = Queue(queue_name, connection=connection)
-        worker = (Worker if fork else SimpleWorker)([queue], connection=connection, **options)
-        worker.max_connection_wait_time = MAX_RECONNECT_WAIT_S
-        try:
+        worker = None
+        try:  # building the worker talks to Redis too (CLIENT SETNAME): it may be down right now
+            queue = Queue(queue_name, connection=connection)
+            worker = (Worker if fork else SimpleWorker)([queue], connection=connection, **options)
+            worker.max_connection_wait_time = MAX_RECONNECT_WAIT_S
             worker.work(burst=burst, with_scheduler=with_scheduler, logging_level=logging_level)
         except (ConnectionError, TimeoutError) as exc:
             if burst:
@@ -41,7 +42,7 @@ def run(state, *, redis_url: str, queue_name: str, fork: bool = False, burst: bo
                         type(exc).__name__)
         finally:
             _own_signals(stop)
-        if burst or stop["requested"] or _asked_to_stop(worker):
+        if burst or stop["requested"] or (worker is not None and _asked_to_stop(worker)):
             return
         _wait_for(connection, stop)
         if stop["requested"]:
