@@ -7,6 +7,7 @@ public config the widget receives is the whole truth.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ import phonenumbers
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StrictInt, ValidationError,
                       field_validator, model_validator)
 
+from .colours import NAMED_COLOURS
 from .config import ConfigError
 
 FORM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -171,8 +173,27 @@ class ExitIntent(_Strict):
     mobile_visibility: StrictBool = True
 
 
+#: Colour syntaxes other than names: #rgb, #rgba, #rrggbb, #rrggbbaa and the colour functions.
 _COLOUR = re.compile(r"#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})|(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)"
-                     r"\([^()]*\)|[a-z]{3,20}", re.IGNORECASE)
+                     r"\([^()]*\)", re.IGNORECASE)
+#: A CSS length the widget can use as a corner radius: 0, or a non-negative number with a unit.
+_LENGTH_UNITS = ("px", "em", "rem", "%", "vh", "vw", "pt")
+_LENGTH = re.compile(r"0|(?:\d+(?:\.\d+)?|\.\d+)(?:px|em|rem|%|vh|vw|pt)", re.IGNORECASE)
+
+
+def colour_problem(value: str) -> str | None:
+    """Why ``value`` is no colour a submit button can have (None when it is one)."""
+    value = value.strip()
+    if _COLOUR.fullmatch(value) or value.lower() in NAMED_COLOURS:
+        return None
+    if value.lower() in ("transparent", "currentcolor"):
+        return (f"{value!r} would leave the button's white text on no background; "
+                "use a colour such as #0b7a5a")
+    close = difflib.get_close_matches(value.lower(), NAMED_COLOURS, n=1, cutoff=0.75)
+    if close:
+        return f"{value!r} is not a CSS colour; did you mean {close[0]!r}?"
+    return (f"{value!r} is not a CSS colour: use #rgb or #rrggbb (#rrggbbaa with alpha), "
+            "rgb()/hsl()/oklch()… or a CSS colour name such as teal")
 
 
 class Theme(_Strict):
@@ -192,11 +213,21 @@ class Theme(_Strict):
     @field_validator("brand")
     @classmethod
     def _colour(cls, value: str) -> str:
-        # A typo such as "#0b7a5" would leave the submit button's white text on no background.
-        if not _COLOUR.fullmatch(value.strip()):
-            raise ValueError("must be a CSS colour: #rgb, #rrggbb (with alpha too), rgb()/hsl()/oklch()…, "
-                             "or a colour name")
+        # A typo such as "#0b7a5" or "gren" would leave the submit button's white text on white.
+        problem = colour_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
+
+    @field_validator("radius")
+    @classmethod
+    def _length(cls, value: str) -> str:
+        if _LENGTH.fullmatch(value.strip()):
+            return value
+        if re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", value.strip()):
+            raise ValueError(f"{value!r} has no unit: add a unit, e.g. {value.strip()}px")
+        raise ValueError(f"{value!r} is not a CSS length: write 0 or a number with a unit "
+                         f"({', '.join(_LENGTH_UNITS)}), e.g. 10px")
 
 
 _ONLY_EXIT = "only exit_intent forms use it"

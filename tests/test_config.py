@@ -233,3 +233,61 @@ def test_a_theme_brand_that_is_no_colour_fails_at_start(tmp_path, brand):
 def test_theme_brand_colours_are_accepted(tmp_path, brand):
     app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": popup(theme={"brand": brand})})
     PhoneCapture(app, db=db)
+
+
+def form_error(tmp_path, form: dict) -> str:
+    """The start-up error of one form "x" (mode popup unless given), without its prefix."""
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": {"mode": "popup", "consents": CONSENTS, **form}})
+    with pytest.raises(ConfigError) as info:
+        PhoneCapture(app, db=db)
+    prefix = "PHONECAPTURE_FORMS['x'] is invalid: "
+    assert str(info.value).startswith(prefix)
+    return str(info.value)[len(prefix):]
+
+
+def starts(tmp_path, forms: dict) -> dict:
+    app, db = bare_app(tmp_path, PHONECAPTURE_FORMS=forms)
+    PhoneCapture(app, db=db)
+    return app.extensions["phonecapture"].forms
+
+
+@pytest.mark.parametrize("brand, message", [
+    ("gren", "theme.brand: 'gren' is not a CSS colour; did you mean 'green'?"),
+    ("Tomatoe", "theme.brand: 'Tomatoe' is not a CSS colour; did you mean 'tomato'?"),
+    ("#0b7a5", "theme.brand: '#0b7a5' is not a CSS colour: use #rgb or #rrggbb (#rrggbbaa with alpha), "
+              "rgb()/hsl()/oklch()… or a CSS colour name such as teal"),
+    ("transparent", "theme.brand: 'transparent' would leave the button's white text on no background; "
+                    "use a colour such as #0b7a5a"),
+    ("currentColor", "theme.brand: 'currentColor' would leave the button's white text on no background; "
+                     "use a colour such as #0b7a5a"),
+])
+def test_a_theme_brand_word_that_is_no_css_colour_name_fails_at_start(tmp_path, brand, message):
+    assert form_error(tmp_path, {"theme": {"brand": brand}}) == message
+
+
+@pytest.mark.parametrize("brand", ["green", "Green", "REBECCAPURPLE", "lightgoldenrodyellow", "aliceblue",
+                                   "hsl(160 80% 26%)", "#0B7A5A"])
+def test_every_css_named_colour_is_a_theme_brand(tmp_path, brand):
+    from flask_phonecapture.colours import NAMED_COLOURS
+
+    assert len(NAMED_COLOURS) == 148
+    starts(tmp_path, {"x": popup(theme={"brand": brand})})
+
+
+@pytest.mark.parametrize("radius, message", [
+    ("10", "theme.radius: '10' has no unit: add a unit, e.g. 10px"),
+    ("2.5", "theme.radius: '2.5' has no unit: add a unit, e.g. 2.5px"),
+    ("big", "theme.radius: 'big' is not a CSS length: write 0 or a number with a unit "
+            "(px, em, rem, %, vh, vw, pt), e.g. 10px"),
+    ("-4px", "theme.radius: '-4px' is not a CSS length: write 0 or a number with a unit "
+             "(px, em, rem, %, vh, vw, pt), e.g. 10px"),
+    ("10 px", "theme.radius: '10 px' is not a CSS length: write 0 or a number with a unit "
+              "(px, em, rem, %, vh, vw, pt), e.g. 10px"),
+])
+def test_a_theme_radius_that_is_no_css_length_fails_at_start(tmp_path, radius, message):
+    assert form_error(tmp_path, {"theme": {"radius": radius}}) == message
+
+
+@pytest.mark.parametrize("radius", ["0", "10px", "0.5em", ".75rem", "50%", "2vh", "1vw", "12pt", "12PX"])
+def test_css_lengths_are_theme_radii(tmp_path, radius):
+    starts(tmp_path, {"x": popup(theme={"radius": radius})})
