@@ -109,19 +109,51 @@ class ConsentPurpose(_Strict):
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def css_selector_ok(selector: str) -> bool:
-    """Would a browser take this selector (Element.closest() throws on one it can't parse)?
-    soupsieve is BeautifulSoup's CSS level 4 parser: it refuses what browsers refuse, unknown
-    pseudo-classes included."""
+#: Why a click_selector soupsieve takes would still throw in a browser: its own text-matching
+#: pseudo-classes (:contains(), :-soup-contains(), :-soup-contains-own()) are no CSS.
+NO_CONTAINS = ("browsers don't support :contains (or soupsieve's :-soup-contains); "
+               "put a class or id on the element, e.g. #cta or .call-button")
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why a browser would not take this selector (Element.closest() throws on one it can't
+    parse), None when it would. soupsieve is BeautifulSoup's CSS level 4 parser: it refuses what
+    browsers refuse, unknown pseudo-classes included, except its own text-matching extensions
+    (:contains() and :-soup-contains[-own]()), which it takes and browsers don't: those are
+    refused here, found in the parsed selector (so a quoted ":contains(" in an attribute value is
+    fine)."""
+    import warnings
+
     import soupsieve
 
     if not selector.strip():
-        return False
+        return "not a valid CSS selector"
     try:
-        soupsieve.compile(selector)
+        with warnings.catch_warnings():  # ":contains is deprecated": refused below anyway
+            warnings.simplefilter("ignore", FutureWarning)
+            compiled = soupsieve.compile(selector)
     except (soupsieve.SelectorSyntaxError, NotImplementedError, ValueError):
-        return False
-    return True
+        return "not a valid CSS selector"
+    if _has_contains(compiled.selectors):
+        return NO_CONTAINS
+    return None
+
+
+def _has_contains(node) -> bool:
+    from soupsieve import css_types
+
+    if isinstance(node, css_types.SelectorContains):
+        return True
+    if isinstance(node, tuple):
+        return any(_has_contains(item) for item in node)
+    if isinstance(node, (css_types.Selector, css_types.SelectorList, css_types.SelectorNth)):
+        return any(_has_contains(getattr(node, slot)) for slot in node.__slots__ if slot != "_hash")
+    return False
+
+
+def css_selector_ok(selector: str) -> bool:
+    """Would a browser take this selector? (``selector_problem`` says why not.)"""
+    return selector_problem(selector) is None
 
 
 class Triggers(_Strict):
@@ -137,8 +169,9 @@ class Triggers(_Strict):
     @classmethod
     def _selector(cls, value: str | None) -> str | None:
         # The widget passes it to Element.closest(): a bad one would throw on every click.
-        if value is not None and not css_selector_ok(value):
-            raise ValueError("not a valid CSS selector")
+        problem = None if value is None else selector_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
 

@@ -291,3 +291,17 @@ def test_a_theme_radius_that_is_no_css_length_fails_at_start(tmp_path, radius, m
 @pytest.mark.parametrize("radius", ["0", "10px", "0.5em", ".75rem", "50%", "2vh", "1vw", "12pt", "12PX"])
 def test_css_lengths_are_theme_radii(tmp_path, radius):
     starts(tmp_path, {"x": popup(theme={"radius": radius})})
+
+
+@pytest.mark.parametrize("selector", ["a:contains('Call')", "button:-soup-contains(Позвонить)",
+                                      ":-soup-contains-own('Call')", "a:not(:CONTAINS(x))",
+                                      "li:nth-child(2 of :contains(x))", ".menu :is(b, a:contains(x))"])
+def test_a_click_selector_using_soupsieves_contains_fails_at_start(tmp_path, selector):
+    # soupsieve takes these; browsers throw on them (every click would throw in the widget).
+    assert form_error(tmp_path, {"triggers": {"click_selector": selector}}) == (
+        "triggers.click_selector: browsers don't support :contains (or soupsieve's :-soup-contains); "
+        "put a class or id on the element, e.g. #cta or .call-button")
+
+
+def test_contains_inside_a_quoted_attribute_value_is_a_fine_click_selector(tmp_path):
+    starts(tmp_path, {"x": popup(triggers={"click_selector": "a[title=':contains(x)']"})})
