@@ -175,6 +175,36 @@ class Triggers(_Strict):
         return value
 
 
+#: A host name (with a dot, IDN too) and an optional port, right before a path: a copied address.
+_HOST = re.compile(r"(?:[\w-]+\.)+[^\W\d_]{2,}(?::\d+)?(?=/)")
+
+
+def path_pattern_problem(pattern: str) -> str | None:
+    """What to write instead of a targeting pattern that can never match (None when it can).
+    The widget matches include/exclude patterns against ``location.pathname`` (plus
+    ``location.search`` when the pattern has a ``?``), decoded, so non-ASCII paths are fine;
+    ``*`` is the only wildcard. So a pattern starts with / or *, and has no scheme or host
+    (a copied address) and no #fragment (browsers never send it and the widget never sees it)."""
+    def as_path(text: str) -> str:
+        text = text.split("#", 1)[0].strip()
+        return text if text.startswith(("/", "*")) else "/" + text
+
+    stripped = pattern.strip()
+    if "://" in stripped.split("?", 1)[0]:  # a whole address copied from the browser
+        rest = stripped.split("://", 1)[1]
+        return f"use the path only, e.g. {as_path(rest[rest.find('/'):] if '/' in rest else '')}"
+    host = _HOST.match(stripped)
+    if host:  # the same without its scheme
+        return f"use the path only, e.g. {as_path(stripped[host.end():])}"
+    if "#" in pattern:
+        return f"the part after # is never sent nor matched: write {as_path(pattern)}"
+    if not stripped:
+        return "write / for the home page or * for every page"
+    if not pattern.startswith(("/", "*")):
+        return f"patterns match the path: write {as_path(pattern)}"
+    return None
+
+
 class Targeting(_Strict):
     include: list[str] = []
     exclude: list[str] = []
@@ -182,6 +212,15 @@ class Targeting(_Strict):
     utm: dict[str, str] = {}
     referrer: str | None = None
     visitor: Literal["any", "new", "returning"] = "any"
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            problem = path_pattern_problem(pattern)
+            if problem:
+                raise ValueError(f"{pattern!r} can never match; {problem}")
+        return value
 
     @field_validator("utm")
     @classmethod

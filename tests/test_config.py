@@ -305,3 +305,26 @@ def test_a_click_selector_using_soupsieves_contains_fails_at_start(tmp_path, sel
 
 def test_contains_inside_a_quoted_attribute_value_is_a_fine_click_selector(tmp_path):
     starts(tmp_path, {"x": popup(triggers={"click_selector": "a[title=':contains(x)']"})})
+
+
+@pytest.mark.parametrize("key, pattern, message", [
+    ("include", "product/*", "'product/*' can never match; patterns match the path: write /product/*"),
+    ("exclude", "checkout", "'checkout' can never match; patterns match the path: write /checkout"),
+    ("include", "https://shop.example/product/*",
+     "'https://shop.example/product/*' can never match; use the path only, e.g. /product/*"),
+    ("include", "https://shop.example", "'https://shop.example' can never match; use the path only, e.g. /"),
+    ("exclude", "*://shop.example/cart*", "'*://shop.example/cart*' can never match; use the path only, e.g. /cart*"),
+    ("include", "shop.example/product/*",
+     "'shop.example/product/*' can never match; use the path only, e.g. /product/*"),
+    ("include", "/product/*#reviews",
+     "'/product/*#reviews' can never match; the part after # is never sent nor matched: write /product/*"),
+    ("exclude", "", "'' can never match; write / for the home page or * for every page"),
+])
+def test_a_targeting_pattern_that_can_never_match_fails_at_start(tmp_path, key, pattern, message):
+    assert form_error(tmp_path, {"targeting": {key: ["/ok/*", pattern]}}) == f"targeting.{key}: {message}"
+
+
+def test_path_patterns_with_wildcards_queries_and_non_ascii_paths_are_accepted(tmp_path):
+    patterns = ["/", "*", "/product/*", "*/cart", "/каталог/*", "/search?*q=*", "/go?u=https://x*", "/v1.2/*"]
+    forms = starts(tmp_path, {"x": popup(targeting={"include": patterns, "exclude": patterns})})
+    assert forms["x"].targeting.include == patterns
