@@ -312,6 +312,13 @@ IGNORED_KEYS = {
     "popup": {"exit_intent": _ONLY_EXIT}, "slidein": {"exit_intent": _ONLY_EXIT},
     "button": {"exit_intent": _ONLY_EXIT},
 }
+_BUTTON_STAYS = "the floating button is always there; only after_submit_days hides it"
+#: Keys inside a section that a mode does not use ({mode: {section: {key: why}}}), e.g. the
+#: floating button ignores frequency.once_per_session and after_close_days (the widget checks
+#: only after_submit_days for it).
+IGNORED_SUBKEYS = {
+    "button": {"frequency": {"once_per_session": _BUTTON_STAYS, "after_close_days": _BUTTON_STAYS}},
+}
 
 
 class FormSpec(_Strict):
@@ -359,6 +366,11 @@ class FormSpec(_Strict):
         for key in IGNORED_KEYS.get(self.mode, {}):  # a key the widget would silently ignore
             if key in self.model_fields_set:
                 raise ValueError(f"{key}: {IGNORED_KEYS[self.mode][key]}; remove {key}")
+        for key, subkeys in IGNORED_SUBKEYS.get(self.mode, {}).items():
+            section = getattr(self, key)
+            for sub, why in subkeys.items():
+                if key in self.model_fields_set and sub in section.model_fields_set:
+                    raise ValueError(f"{key}.{sub}: {why}; remove it")
         return self
 
     # -- derived ---------------------------------------------------------

@@ -328,3 +328,30 @@ def test_path_patterns_with_wildcards_queries_and_non_ascii_paths_are_accepted(t
     patterns = ["/", "*", "/product/*", "*/cart", "/каталог/*", "/search?*q=*", "/go?u=https://x*", "/v1.2/*"]
     forms = starts(tmp_path, {"x": popup(targeting={"include": patterns, "exclude": patterns})})
     assert forms["x"].targeting.include == patterns
+
+
+@pytest.mark.parametrize("frequency, message", [
+    ({"once_per_session": True},
+     "frequency.once_per_session: the floating button is always there; only after_submit_days hides it; remove it"),
+    ({"once_per_session": False, "after_submit_days": 30},
+     "frequency.once_per_session: the floating button is always there; only after_submit_days hides it; remove it"),
+    ({"after_close_days": 3},
+     "frequency.after_close_days: the floating button is always there; only after_submit_days hides it; remove it"),
+])
+def test_a_frequency_rule_the_floating_button_ignores_fails_at_start(tmp_path, frequency, message):
+    assert form_error(tmp_path, {"mode": "button", "frequency": frequency}) == message
+
+
+def test_the_floating_button_takes_after_submit_days_and_other_modes_the_whole_frequency(tmp_path):
+    forms = starts(tmp_path, {"b": {"mode": "button", "consents": CONSENTS, "frequency": {"after_submit_days": 30}},
+                              "p": popup(frequency={"once_per_session": True, "after_close_days": 1}),
+                              "s": {"mode": "slidein", "consents": CONSENTS,
+                                    "frequency": {"once_per_session": True, "after_close_days": 1}}})
+    assert forms["b"].frequency.after_submit_days == 30
+
+
+def test_the_example_apps_forms_start():
+    from example_app.forms import FORMS as EXAMPLE_FORMS
+    from flask_phonecapture.forms import load_forms
+
+    assert set(load_forms(EXAMPLE_FORMS)) == set(EXAMPLE_FORMS)
