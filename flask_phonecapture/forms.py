@@ -16,10 +16,11 @@ from typing import Literal
 
 import phonenumbers
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StrictInt, ValidationError,
-                      field_validator, model_validator)
+                      ValidationInfo, field_validator, model_validator)
 
 from .colours import NAMED_COLOURS
 from .config import ConfigError
+from .texts import PLACEHOLDERS, unknown_placeholders
 
 FORM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
@@ -40,7 +41,8 @@ class _Strict(BaseModel):
 
 class Texts(_Strict):
     """Every text the visitor reads can be set per form; unset ones use the built-in ru/en
-    texts of ``texts.UI``. ``{phone}``, ``{masked}``, ``{n}`` and ``{s}`` are filled in."""
+    texts of ``texts.UI``. ``{phone}`` (code_sent), ``{masked}`` (code_hint), ``{n}`` (error_code) and
+    ``{s}`` (error_rate) are filled in (``texts.PLACEHOLDERS``); any other ``{name}`` is refused."""
 
     title: str | None = None
     offer: str | None = None
@@ -76,6 +78,18 @@ class Texts(_Strict):
     errors_title: str | None = None
     resent: str | None = None
     csrf: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _placeholders(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # "Код отправлен на {phon}" would show "Код отправлен на ": the unknown name fills as "".
+        bad = unknown_placeholders(info.field_name, value) if value is not None else []
+        if bad:
+            allowed = PLACEHOLDERS.get(info.field_name)
+            may = (f"it may use {', '.join('{' + n + '}' for n in sorted(allowed))}" if allowed
+                   else "this text has no placeholders")
+            raise ValueError(f"unknown placeholder {', '.join('{' + n + '}' for n in bad)}; {may}")
+        return value
 
 
 class ConsentPurpose(_Strict):

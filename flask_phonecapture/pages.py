@@ -16,7 +16,7 @@ from . import leads
 from .masks import example_display
 from .publicform import country_templates, locale_for
 from .extension import get_state
-from .texts import UI, resolved  # noqa: F401  (UI: the built-in texts, re-exported)
+from .texts import UI, fill, resolved  # noqa: F401  (UI: the built-in texts, re-exported)
 from .webforms import SOURCE_KEYS, ResendForm, VerifyForm, submission_form
 
 pages_bp = Blueprint("phonecapture_pages", __name__, template_folder="templates",
@@ -163,7 +163,9 @@ def verify_page(form_id: str, submission_id: str):
     return render_template("phonecapture/verify_page.html", spec=spec, form=form, t=t,
                            submission=submission,
                            lang=None if locale == spec.effective_locale else locale,
-                           masked=masked(state, submission.contact).replace(" ", "\u00a0"),  # no wrap
+                           # filled as the widget fills its texts (a stray brace stays as is)
+                           code_hint=fill(t["code_hint"], masked=masked(state, submission.contact)
+                                          .replace(" ", "\u00a0")),  # no wrap
                            notice=notice), status
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ANSWERS", "UI", "WIDGET_KEYS", "answer_texts", "fill", "resolved", "widget_texts"]
+__all__ = ["ANSWERS", "PLACEHOLDERS", "UI", "WIDGET_KEYS", "answer_texts", "fill", "resolved",
+           "unknown_placeholders", "widget_texts"]
 
 UI: dict[str, dict[str, str]] = {
     "ru": {
@@ -110,9 +111,25 @@ def answer_texts(spec, locale: str | None = None) -> dict[str, str]:
     return {**ANSWERS[locale if locale in ANSWERS else "en"], **texts}
 
 
+#: The ``{name}`` placeholders each text may use (filled by ``fill`` here and the widget's
+#: ``fill``); every other text has none. Form texts are checked against it at start-up: an
+#: unknown name would be filled with nothing.
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "code_sent": frozenset({"phone"}), "error_code": frozenset({"n"}), "error_rate": frozenset({"s"}),
+    "code_hint": frozenset({"masked"}),
+}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def unknown_placeholders(key: str, text: str) -> list[str]:
+    """The ``{name}`` placeholders in ``text`` that text ``key`` does not fill, in order."""
+    allowed = PLACEHOLDERS.get(key, frozenset())
+    return list(dict.fromkeys(name for name in PLACEHOLDER.findall(text) if name not in allowed))
+
+
 def fill(text: str, **values) -> str:
     """``{n}``, ``{s}``... filled in as the widget's ``fill`` does (unknown names become "")."""
-    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), "")), text)
+    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), text)
 
 
 #: The short key of each text in the widget's public config (it travels with every page view

@@ -355,3 +355,22 @@ def test_the_example_apps_forms_start():
     from flask_phonecapture.forms import load_forms
 
     assert set(load_forms(EXAMPLE_FORMS)) == set(EXAMPLE_FORMS)
+
+
+@pytest.mark.parametrize("texts, message", [
+    ({"code_sent": "Код отправлен на {phon}"}, "texts.code_sent: unknown placeholder {phon}; it may use {phone}"),
+    ({"error_code": "Осталось {left}, {n}"}, "texts.error_code: unknown placeholder {left}; it may use {n}"),
+    ({"error_rate": "Подождите {n} с"}, "texts.error_rate: unknown placeholder {n}; it may use {s}"),
+    ({"code_hint": "Code sent to {phone}"}, "texts.code_hint: unknown placeholder {phone}; it may use {masked}"),
+    ({"title": "Привет, {name}!"}, "texts.title: unknown placeholder {name}; this text has no placeholders"),
+    ({"success_text": "{a} and {b} and {a}"}, "texts.success_text: unknown placeholder {a}, {b}; "
+                                              "this text has no placeholders"),
+])
+def test_a_text_with_a_placeholder_it_does_not_fill_fails_at_start(tmp_path, texts, message):
+    assert form_error(tmp_path, {"texts": texts}) == message
+
+
+def test_texts_with_their_own_placeholders_or_plain_braces_start(tmp_path):
+    texts = {"code_sent": "Код ушёл на {phone}", "error_code": "Ещё {n}", "error_rate": "Ждите {s} с",
+             "code_hint": "SMS на {masked}", "offer": "Скидка {-10%} и {}"}
+    assert starts(tmp_path, {"x": popup(texts=texts)})["x"].texts.code_sent == "Код ушёл на {phone}"

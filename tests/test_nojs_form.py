@@ -196,3 +196,18 @@ def test_no_js_errors_use_the_forms_own_error_texts(make_app, capsys, run_jobs):
     assert answer.status_code == 422
     assert "This one is needed." in answer.get_data(as_text=True)
     assert "Enter the code from the SMS." not in answer.get_data(as_text=True)
+
+
+def test_a_code_hint_with_a_stray_brace_is_shown_as_written(make_app):
+    """The code page fills {masked} the way the widget fills its texts (str.format raised on "{}")."""
+    consent = {"purpose": "service_sms", "required": True, "text": "I agree."}
+    app, _ = make_app(WTF_CSRF_ENABLED=True, PHONECAPTURE_FORMS={"callback": {
+        "mode": "inline", "locale": "en", "default_region": "US", "consents": [consent],
+        "texts": {"code_hint": "Code {} sent to {masked}."}}})
+    client = app.test_client()
+    client.get("/phonecapture/f/callback")  # opens a session for the CSRF token
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    verify_url = post_form(client, html, phone="(201) 555-0123", consent_service_sms="y").headers["Location"]
+    page = client.get(verify_url)
+    assert page.status_code == 200
+    assert re.search(r"Code \{\} sent to \+1\u00a0[^<]*23\.", page.get_data(as_text=True))
