@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import typing
 from typing import Literal
 
 import phonenumbers
@@ -420,19 +421,46 @@ class FormSpec(_Strict):
         return t
 
 
+def _model_in(annotation) -> type[BaseModel] | None:
+    """The model a field holds (``Texts``, ``list[ConsentPurpose]``, ``Texts | None``...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for m in map(_model_in, typing.get_args(annotation)) if m), None)
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys the config may have where the unknown key at ``loc`` is (for a hint)."""
+    model: type[BaseModel] | None = FormSpec
+    for part in loc[:-1]:
+        if isinstance(part, int):  # an item of a list: the list's own model
+            continue
+        field = model.model_fields.get(part) if model else None
+        model = _model_in(field.annotation) if field else None
+    return [key for key in (model.model_fields if model else ()) if not (model is FormSpec and key == "id")]
+
+
+def _got(value) -> str:
+    """A config value as the marketer wrote it (JSON: 2.5, "5", true)."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def _describe(form_id: str, error: ValidationError) -> str:
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"])
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "unknown key"
+            close = difflib.get_close_matches(str(item["loc"][-1]), _known_keys(item["loc"]), n=1)
+            message = "unknown key" + (f"; did you mean {close[0]}?" if close else "")
         elif item["type"] == "value_error":  # our own validators' text, without pydantic's prefix
             message = str(item["ctx"]["error"])
         elif item["type"] == "int_type":
-            message = "must be a whole number, not a string or boolean"
+            message = f"must be a whole number (got {_got(item['input'])})"
         elif item["type"] == "bool_type":
-            message = "must be true or false"
+            message = f"must be true or false (got {_got(item['input'])})"
         # A whole-form check names its key itself ("triggers: inline forms are always shown...").
         parts.append(f"{where}: {message}" if where else message)
     return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)

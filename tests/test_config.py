@@ -160,17 +160,17 @@ def test_a_key_the_forms_mode_ignores_fails_at_start(tmp_path, form, message):
 
 
 @pytest.mark.parametrize("form, message", [
-    ({"triggers": {"delay_s": "5"}}, "triggers.delay_s: must be a whole number, not a string or boolean"),
-    ({"triggers": {"scroll_pct": True}}, "triggers.scroll_pct: must be a whole number, not a string or boolean"),
-    ({"frequency": {"after_close_days": "7"}}, "frequency.after_close_days: must be a whole number, not a string or boolean"),
-    ({"frequency": {"once_per_session": "yes"}}, "frequency.once_per_session: must be true or false"),
-    ({"frequency": {"once_per_session": 1}}, "frequency.once_per_session: must be true or false"),
-    ({"active": "false"}, "active: must be true or false"),
-    ({"consents": [{**CONSENTS[0], "required": "yes"}]}, "consents.0.required: must be true or false"),
+    ({"triggers": {"delay_s": "5"}}, 'triggers.delay_s: must be a whole number (got "5")'),
+    ({"triggers": {"scroll_pct": True}}, "triggers.scroll_pct: must be a whole number (got true)"),
+    ({"frequency": {"after_close_days": "7"}}, 'frequency.after_close_days: must be a whole number (got "7")'),
+    ({"frequency": {"once_per_session": "yes"}}, 'frequency.once_per_session: must be true or false (got "yes")'),
+    ({"frequency": {"once_per_session": 1}}, "frequency.once_per_session: must be true or false (got 1)"),
+    ({"active": "false"}, 'active: must be true or false (got "false")'),
+    ({"consents": [{**CONSENTS[0], "required": "yes"}]}, 'consents.0.required: must be true or false (got "yes")'),
     ({"mode": "exit_intent", "exit_intent": {"mobile_visibility": "no"}},
-     "exit_intent.mobile_visibility: must be true or false"),
+     'exit_intent.mobile_visibility: must be true or false (got "no")'),
     ({"mode": "exit_intent", "exit_intent": {"sensitivity_px": "20"}},
-     "exit_intent.sensitivity_px: must be a whole number, not a string or boolean"),
+     'exit_intent.sensitivity_px: must be a whole number (got "20")'),
 ])
 def test_wrongly_typed_numbers_and_flags_fail_at_start(tmp_path, form, message):
     app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": {"mode": "popup", "consents": CONSENTS, **form}})
@@ -374,3 +374,24 @@ def test_texts_with_their_own_placeholders_or_plain_braces_start(tmp_path):
     texts = {"code_sent": "Код ушёл на {phone}", "error_code": "Ещё {n}", "error_rate": "Ждите {s} с",
              "code_hint": "SMS на {masked}", "offer": "Скидка {-10%} и {}"}
     assert starts(tmp_path, {"x": popup(texts=texts)})["x"].texts.code_sent == "Код ушёл на {phone}"
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"triggers": {"delay_s": 2.5}}, "triggers.delay_s: must be a whole number (got 2.5)"),
+    ({"frequency": {"after_submit_days": 30.0}}, "frequency.after_submit_days: must be a whole number (got 30.0)"),
+])
+def test_a_fractional_number_is_reported_as_what_it_is(tmp_path, form, message):
+    # It said "not a string or boolean" of 2.5, which is neither.
+    assert form_error(tmp_path, form) == message
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"triger": {"delay_s": 5}}, "triger: unknown key; did you mean triggers?"),
+    ({"frequency": {"after_close": 3}}, "frequency.after_close: unknown key; did you mean after_close_days?"),
+    ({"texts": {"titel": "Звонок"}}, "texts.titel: unknown key; did you mean title?"),
+    ({"consents": [{**CONSENTS[0], "requierd": True}]}, "consents.0.requierd: unknown key; did you mean required?"),
+    ({"theme": {"brnd": "red"}}, "theme.brnd: unknown key; did you mean brand?"),
+    ({"zzzz": 1}, "zzzz: unknown key"),
+])
+def test_a_misspelt_form_key_gets_a_did_you_mean_hint(tmp_path, form, message):
+    assert form_error(tmp_path, form) == message
