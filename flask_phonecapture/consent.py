@@ -8,10 +8,11 @@ from .forms import FormSpec
 from .models import Consent, ConsentText, new_id, utcnow
 
 
-def ensure_texts(state, spec: FormSpec) -> dict[str, str]:
-    """Store each consent wording of ``spec`` once; return {purpose: text_version}."""
+def ensure_texts(state, spec: FormSpec, locale: str | None = None) -> dict[str, str]:
+    """Store each consent wording of ``spec`` shown in ``locale`` (the language the form was
+    shown in; default the form's) once; return {purpose: text_version}."""
     session = state.db.session
-    locale = spec.effective_locale
+    locale = locale or spec.effective_locale
     versions = {}
     for purpose in spec.consents:
         version = purpose.text_version(locale)
@@ -22,7 +23,7 @@ def ensure_texts(state, spec: FormSpec) -> dict[str, str]:
             try:
                 with session.begin_nested():  # another worker may insert the same text right now
                     session.add(ConsentText(id=version, purpose=purpose.purpose, locale=locale,
-                                            body=purpose.text, policy_url=purpose.policy_url))
+                                            body=purpose.text_for(locale), policy_url=purpose.policy_url))
             except IntegrityError:
                 pass
         state.known_consent_texts.add(version)
@@ -30,9 +31,11 @@ def ensure_texts(state, spec: FormSpec) -> dict[str, str]:
 
 
 def record(state, spec: FormSpec, *, contact_id: str, submission_id: str,
-           granted: dict[str, bool], ip_prefix: str | None, user_agent: str | None) -> int:
-    """One record per purpose of the form, refused purposes included (proof of an unticked box)."""
-    versions = ensure_texts(state, spec)
+           granted: dict[str, bool], ip_prefix: str | None, user_agent: str | None,
+           locale: str | None = None) -> int:
+    """One record per purpose of the form, refused purposes included (proof of an unticked box),
+    each pointing at the wording shown in ``locale`` (the submission's; default the form's)."""
+    versions = ensure_texts(state, spec, locale)
     now = utcnow()
     rows = [dict(id=new_id(), contact_id=contact_id, submission_id=submission_id, purpose=p.purpose,
                  granted=bool(granted.get(p.purpose)), text_version=versions[p.purpose], given_at=now,

@@ -13,11 +13,11 @@ import json
 import os
 import re
 import typing
-from typing import Literal
+from typing import Annotated, Literal, Union
 
 import phonenumbers
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StrictInt, ValidationError,
-                      ValidationInfo, field_validator, model_validator)
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, StrictBool, StrictInt, Tag,
+                      ValidationError, ValidationInfo, field_validator, model_serializer, model_validator)
 
 from .colours import NAMED_COLOURS
 from .config import ConfigError
@@ -84,7 +84,7 @@ class Texts(_Strict):
     @classmethod
     def _placeholders(cls, value: str | None, info: ValidationInfo) -> str | None:
         # "Код отправлен на {phon}" would show "Код отправлен на ": the unknown name fills as "".
-        bad = unknown_placeholders(info.field_name, value) if value is not None else []
+        bad = unknown_placeholders(info.field_name, value) if isinstance(value, str) else []
         if bad:
             allowed = PLACEHOLDERS.get(info.field_name)
             may = (f"it may use {', '.join('{' + n + '}' for n in sorted(allowed))}" if allowed
@@ -93,9 +93,62 @@ class Texts(_Strict):
         return value
 
 
+#: The languages a form can be shown in (``texts.UI``'s): keys of per-language texts.
+LANGUAGES = ("ru", "en")
+
+
+class FormTexts(Texts):
+    """A form's ``texts``: flat keys are said in every language; a ``ru`` / ``en`` object holds
+    that language's own words and wins over the flat ones when the form is shown in it::
+
+        {"title": "Перезвоним", "en": {"title": "We'll call you back"}}
+    """
+
+    ru: Texts | None = None
+    en: Texts | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_languages(self, handler):
+        # A config without per-language texts dumps as it did before they existed (FormSpec.version).
+        data = handler(self)
+        for lang in LANGUAGES:
+            if isinstance(data, dict) and data.get(lang) is None:
+                data.pop(lang, None)
+        return data
+
+    def for_locale(self, locale: str) -> dict[str, str]:
+        """The texts this form sets for ``locale``: the flat ones, then that language's own."""
+        out = {k: v for k, v in self if k not in LANGUAGES and v is not None}
+        own = getattr(self, locale, None) if locale in LANGUAGES else None
+        if own is not None:
+            out.update(own.model_dump(exclude_none=True))
+        return out
+
+    def get(self, key: str, locale: str) -> str | None:
+        return self.for_locale(locale).get(key)
+
+
+class ConsentWording(_Strict):
+    """A consent text per language: ``{"ru": "...", "en": "..."}``."""
+
+    ru: str | None = Field(default=None, min_length=5, max_length=2000)
+    en: str | None = Field(default=None, min_length=5, max_length=2000)
+
+
+#: Union tags of ConsentPurpose.text (pydantic puts them in an error's location; _describe drops them).
+_TEXT_ONE, _TEXT_PER_LANGUAGE = "<one text>", "<per language>"
+_UNION_TAGS = {_TEXT_ONE, _TEXT_PER_LANGUAGE}
+TextOrWording = Annotated[
+    Union[Annotated[Annotated[str, Field(min_length=5, max_length=2000)], Tag(_TEXT_ONE)],
+          Annotated[ConsentWording, Tag(_TEXT_PER_LANGUAGE)]],
+    Discriminator(lambda v: _TEXT_PER_LANGUAGE if isinstance(v, (dict, ConsentWording)) else _TEXT_ONE)]
+
+
 class ConsentPurpose(_Strict):
     purpose: str
-    text: str = Field(min_length=5, max_length=2000)
+    #: One text for every language, or ``{"ru": ..., "en": ...}``: then it must hold each
+    #: language the form can be shown in (FormSpec checks: both without a locale, else that one).
+    text: TextOrWording
     required: StrictBool = False
     policy_url: str | None = None
 
@@ -118,9 +171,19 @@ class ConsentPurpose(_Strict):
         """What pages and the widget link: checked again, whatever built this spec."""
         return self.policy_url if self.policy_url and link_ok(self.policy_url) else None
 
+    def text_for(self, locale: str) -> str:
+        """The wording shown in ``locale``: the one text, or that language's. A language the
+        form can't be shown in (the form checks every one it can is there) falls back to
+        ru, then en."""
+        if isinstance(self.text, str):
+            return self.text
+        return next((t for t in (getattr(self.text, locale, None) if locale in LANGUAGES else None,
+                                 self.text.ru, self.text.en) if t), "")
+
     def text_version(self, locale: str) -> str:
-        """sha256 over exactly what was shown: purpose, locale, text and policy link."""
-        blob = json.dumps([self.purpose, locale, self.text, self.policy_url], ensure_ascii=False)
+        """sha256 over exactly what was shown: purpose, locale, the text shown in that locale
+        and policy link."""
+        blob = json.dumps([self.purpose, locale, self.text_for(locale), self.policy_url], ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -340,7 +403,7 @@ class FormSpec(_Strict):
     id: str
     mode: Literal["popup", "inline", "slidein", "exit_intent", "button"]
     locale: Literal["ru", "en"] | None = None
-    texts: Texts = Texts()
+    texts: FormTexts = FormTexts()
     fields: dict[Literal["name"], Literal["off", "optional", "required"]] = {"name": "off"}
     countries: list[str] = Field(default_factory=list)
     default_region: str = "RU"
@@ -378,6 +441,7 @@ class FormSpec(_Strict):
         purposes = [c.purpose for c in self.consents]
         if len(set(purposes)) != len(purposes):
             raise ValueError("each consent purpose may appear once")
+        self._check_languages()
         for key in IGNORED_KEYS.get(self.mode, {}):  # a key the widget would silently ignore
             if key in self.model_fields_set:
                 raise ValueError(f"{key}: {IGNORED_KEYS[self.mode][key]}; remove {key}")
@@ -387,6 +451,35 @@ class FormSpec(_Strict):
                 if key in self.model_fields_set and sub in section.model_fields_set:
                     raise ValueError(f"{key}.{sub}: {why}; remove it")
         return self
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this form can be shown in: its locale, else any page's (built-in) one."""
+        return (self.locale,) if self.locale else LANGUAGES
+
+    def _check_languages(self) -> None:
+        """Per-language words only for the languages the form can be shown in, and a
+        per-language consent text holds each of them (a consent is never shown half in another
+        language)."""
+        shown = self.languages
+
+        def never(lang: str) -> str:
+            return f"the form's locale is {self.locale}, so it is never shown in {lang}"
+
+        for lang in LANGUAGES:
+            if lang not in shown and getattr(self.texts, lang) is not None:
+                raise ValueError(f"texts.{lang}: {never(lang)}; remove {lang} or put its words in the flat texts")
+        for i, c in enumerate(self.consents):
+            if isinstance(c.text, str):
+                continue
+            for lang in shown:
+                if getattr(c.text, lang) is None:
+                    why = (f"the form's locale is {self.locale}" if self.locale
+                           else "a form without a locale is shown in ru and en")
+                    raise ValueError(f"consents.{i}.text: add the {lang!r} wording ({why})")
+            for lang in LANGUAGES:
+                if lang not in shown and getattr(c.text, lang) is not None:
+                    raise ValueError(f"consents.{i}.text.{lang}: {never(lang)}; remove {lang}")
 
     # -- derived ---------------------------------------------------------
     @property
@@ -450,11 +543,14 @@ def _got(value) -> str:
 def _describe(form_id: str, error: ValidationError) -> str:
     parts = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"])
+        loc = tuple(p for p in item["loc"] if p not in _UNION_TAGS)
+        where = ".".join(str(p) for p in loc)
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(item["loc"][-1]), _known_keys(item["loc"]), n=1)
+            close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
             message = "unknown key" + (f"; did you mean {close[0]}?" if close else "")
+        elif item["type"] == "string_type" and _TEXT_ONE in item["loc"]:  # a consent text
+            message = 'must be a text, or one per language: {"ru": "...", "en": "..."}'
         elif item["type"] == "value_error":  # our own validators' text, without pydantic's prefix
             message = str(item["ctx"]["error"])
         elif item["type"] == "int_type":

@@ -234,7 +234,7 @@ def create_submission(state, spec: FormSpec, form, meta: RequestMeta) -> SubmitR
         ip_prefix=meta.ip_prefix, user_agent=user_agent, name_enc=name_enc, **src))
     granted = {purpose: bool(field_.data) for purpose, field_ in form.consent_fields()}
     consent.record(state, spec, contact_id=contact_id, submission_id=submission_id, granted=granted,
-                   ip_prefix=meta.ip_prefix, user_agent=user_agent)
+                   ip_prefix=meta.ip_prefix, user_agent=user_agent, locale=form.locale)
     verification_id = new_id()
     code, code_mac = _new_code(state, verification_id)
     session.execute(insert(_verifications).values(

@@ -48,7 +48,9 @@ def _context(spec, form, locale: str | None = None, **extra):
         extra["countries"] = country_templates(spec, locale)
     # The token carries the language (leads.issue_token): the page that answers the post, the
     # code page and the SMS stay in it.
-    return dict(spec=spec, form=form, t=_texts(spec, locale), token=leads.issue_token(state, spec, locale),
+    # locale: the templates show each consent's wording for it (ConsentPurpose.text_for).
+    return dict(spec=spec, form=form, t=_texts(spec, locale), locale=locale or spec.effective_locale,
+                token=leads.issue_token(state, spec, locale),
                 source_keys=SOURCE_KEYS, region=_chosen_region(spec, form),
                 action=url_for("phonecapture_pages.form_page", form_id=spec.id), **extra)
 

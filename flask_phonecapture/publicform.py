@@ -46,10 +46,10 @@ RULE_KEYS = {
 }
 
 
-def _consent(c) -> dict:
-    """Short keys: p purpose, t text, r required (only when true), u policy URL (only an
-    http(s) URL or a path: the widget links it as is)."""
-    out = {"p": c.purpose, "t": c.text}
+def _consent(c, locale: str) -> dict:
+    """Short keys: p purpose, t text (the wording for ``locale``), r required (only when true),
+    u policy URL (only an http(s) URL or a path: the widget links it as is)."""
+    out = {"p": c.purpose, "t": c.text_for(locale)}
     if c.required:
         out["r"] = True
     if c.safe_policy_url:
@@ -67,7 +67,7 @@ def public_config(state, spec: FormSpec) -> dict:
         "texts": {WIDGET_KEYS[k]: v for k, v in widget_texts(spec, locale).items()},
         "countries": country_templates(spec, locale),
         # The server records the consent wording's version itself (consent.py).
-        "consents": [_consent(c) for c in spec.consents],
+        "consents": [_consent(c, locale) for c in spec.consents],
         "token": issue_token(state, spec, locale),
         "min_fill_ms": current_app.config["PHONECAPTURE_MIN_FILL_MS"],
     }

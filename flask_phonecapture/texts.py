@@ -1,8 +1,8 @@
 """The built-in visitor texts (ru, en): one table for the widget and the no-JS pages.
 
 Every key the widget shows is also a field of ``forms.Texts``, so a form can override it.
-``widget_texts(spec)`` resolves them for the form's locale (defaults, then the form's own
-texts) and keeps only what that form can show, so the widget bundle carries no text table.
+``widget_texts(spec, locale)`` resolves them for a locale (defaults, then the form's own
+texts, then its texts for that language) and keeps only what that form can show, so the widget bundle carries no text table.
 ``ANSWERS`` holds the few server answers no ``UI`` text says (``answer_texts`` adds them).
 """
 from __future__ import annotations
@@ -147,9 +147,11 @@ _NO_JS_ONLY = {"code_hint", "back", "hp_label", "errors_title", "resent", "csrf"
 
 
 def resolved(spec, locale: str | None = None) -> dict[str, str]:
-    """All texts for ``locale`` (default: the form's), the form's overrides applied."""
-    texts = dict(UI[locale if locale in UI else spec.effective_locale])
-    texts.update(spec.texts.model_dump(exclude_none=True))
+    """All texts for ``locale`` (default: the form's), the form's overrides applied: its flat
+    texts (every language), then its texts for that language (``texts.en``...)."""
+    locale = locale if locale in UI else spec.effective_locale
+    texts = dict(UI[locale])
+    texts.update(spec.texts.for_locale(locale))
     texts.setdefault("teaser", texts["submit"])
     return texts
 

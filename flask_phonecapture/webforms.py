@@ -52,9 +52,9 @@ OVERRIDES = {"phone_required": "error_required", "name_required": "error_require
              "phone": "error_phone"}
 
 
-def form_message(spec: FormSpec, key: str) -> str | None:
-    """The form's own text for answer ``key``, if its config overrides one; else None."""
-    return getattr(spec.texts, OVERRIDES[key], None) if key in OVERRIDES else None
+def form_message(spec: FormSpec, key: str, locale: str) -> str | None:
+    """The form's own text for answer ``key`` in ``locale``, if its config overrides one; else None."""
+    return spec.texts.get(OVERRIDES[key], locale) if key in OVERRIDES else None
 
 
 class _PhoneValidator:
@@ -71,7 +71,7 @@ class _PhoneValidator:
         try:
             form.parsed_phone = parse_phone(field.data or "", region, self.spec.allowed_regions)
         except PhoneError as exc:
-            localized = (form_message(self.spec, "phone")
+            localized = (form_message(self.spec, "phone", self.locale)
                          or MESSAGES.get(self.locale, {}).get("phone", {}).get(exc.code))
             raise ValidationError(localized or str(exc)) from None
 
@@ -120,7 +120,7 @@ def _form_class(spec: FormSpec, locale: str) -> type[SubmissionFormBase]:
 def _build_form_class(spec: FormSpec, locale: str) -> type[SubmissionFormBase]:
 
     def say(key: str) -> str:  # the form's own words first
-        return form_message(spec, key) or message(locale, key)
+        return form_message(spec, key, locale) or message(locale, key)
 
     attrs = {
         "phone": StringField(validators=[InputRequired(say("phone_required")),
@@ -190,7 +190,7 @@ def _code_given(form, field):
     not counted as an attempt), in the same words as the API."""
     if not (field.data or "").strip():
         spec = _page_spec()
-        raise StopValidation((spec is not None and form_message(spec, "code_required"))
+        raise StopValidation((spec is not None and form_message(spec, "code_required", _page_locale()))
                              or ANSWERS[_page_locale()]["code_required"])
     if len(field.data) > 40:
         raise StopValidation(ANSWERS[_page_locale()]["code_format"])

@@ -395,3 +395,42 @@ def test_a_fractional_number_is_reported_as_what_it_is(tmp_path, form, message):
 ])
 def test_a_misspelt_form_key_gets_a_did_you_mean_hint(tmp_path, form, message):
     assert form_error(tmp_path, form) == message
+
+
+def bilingual_consent(**text) -> list[dict]:
+    return [{"purpose": "service_sms", "required": True, "text": text}]
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"consents": bilingual_consent(ru="Согласен на звонок.")},
+     "consents.0.text: add the 'en' wording (a form without a locale is shown in ru and en)"),
+    ({"locale": "en", "consents": bilingual_consent(ru="Согласен на звонок.")},
+     "consents.0.text: add the 'en' wording (the form's locale is en)"),
+    ({"locale": "ru", "consents": bilingual_consent(ru="Согласен на звонок.", en="I agree to a call.")},
+     "consents.0.text.en: the form's locale is ru, so it is never shown in en; remove en"),
+    ({"consents": bilingual_consent(ru="Согласен на звонок.", eng="I agree to a call.")},
+     "consents.0.text.eng: unknown key; did you mean en?"),
+    ({"consents": bilingual_consent(ru="Да", en="I agree to a call.")},
+     "consents.0.text.ru: String should have at least 5 characters"),
+    ({"locale": "en", "texts": {"ru": {"title": "Звонок"}}},
+     "texts.ru: the form's locale is en, so it is never shown in ru; remove ru or put its words in the flat texts"),
+    ({"texts": {"en": {"code_sent": "Sent to {phon}"}}},
+     "texts.en.code_sent: unknown placeholder {phon}; it may use {phone}"),
+    ({"texts": {"en": {"titel": "Call"}}}, "texts.en.titel: unknown key; did you mean title?"),
+    ({"texts": {"de": {"title": "Rückruf"}}}, "texts.de: unknown key"),
+    ({"consents": [{"purpose": "service_sms", "text": 5}]},
+     'consents.0.text: must be a text, or one per language: {"ru": "...", "en": "..."}'),
+])
+def test_per_language_texts_and_consents_for_a_language_the_form_is_not_shown_in_fail_at_start(
+        tmp_path, form, message):
+    assert form_error(tmp_path, form) == message
+
+
+def test_per_language_texts_and_consent_wordings_start(tmp_path):
+    forms = starts(tmp_path, {
+        "both": popup(texts={"title": "Звонок", "en": {"title": "Call"}, "ru": {"submit": "Жду"}},
+                      consents=bilingual_consent(ru="Согласен на звонок.", en="I agree to a call.")),
+        "en": popup(locale="en", texts={"en": {"title": "Call"}}, consents=bilingual_consent(en="I agree to a call.")),
+    })
+    assert forms["both"].consents[0].text_for("en") == "I agree to a call."
+    assert forms["en"].consents[0].text_for("en") == "I agree to a call."

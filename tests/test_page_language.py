@@ -124,3 +124,77 @@ def test_a_drawn_form_posts_its_language_with_its_token(app):
         russian = render_template_string("{{ phonecapture_inline('callback') }}")
     assert "~en." in hidden(english, "token")
     assert "~" not in hidden(russian, "token")
+
+
+# Per-language texts: flat keys for every language, a "ru"/"en" object wins in its language; a
+# consent text given per language is shown (and recorded) in the language of the page.
+SERVICE_BOTH = {"purpose": "service_sms", "required": True, "policy_url": "/privacy",
+                "text": {"ru": "Согласен на звонок по заявке (152-ФЗ).", "en": "I agree to be called about this request."}}
+MARKETING_ONE = {"purpose": "marketing_sms", "text": "Хочу получать SMS о скидках."}
+BILINGUAL = {**FORMS, "both": {
+    "mode": "inline", "default_region": "RU", "countries": ["RU"], "consents": [SERVICE_BOTH, MARKETING_ONE],
+    "texts": {"title": "Скидка 10%", "promise": "Перезвоним за 15 минут", "en": {"title": "Get 10% off"},
+              "ru": {"submit": "Жду звонка"}}}}
+
+
+@pytest.fixture
+def bilingual(make_app):
+    app, _ = make_app(PHONECAPTURE_FORMS=BILINGUAL, WTF_CSRF_ENABLED=True)
+    return app
+
+
+def test_an_english_page_gets_the_forms_english_title_and_consent_in_the_widget_config(bilingual):
+    client = bilingual.test_client()
+    en = client.get("/phonecapture/api/v1/forms/both?lang=en").json
+    assert en["texts"]["t"] == "Get 10% off"
+    assert en["texts"]["s"] == "Call me back"  # the ru-only submit text stays Russian-only
+    assert en["texts"]["pr"] == "Перезвоним за 15 минут"  # a flat text is every language's
+    assert en["consents"][0]["t"] == "I agree to be called about this request."
+    assert en["consents"][1]["t"] == "Хочу получать SMS о скидках."  # one text: every language's
+    ru = client.get("/phonecapture/api/v1/forms/both").json
+    assert (ru["texts"]["t"], ru["texts"]["s"]) == ("Скидка 10%", "Жду звонка")
+    assert ru["consents"][0]["t"] == "Согласен на звонок по заявке (152-ФЗ)."
+
+
+def test_an_english_page_gets_the_forms_english_title_and_consent_in_the_drawn_form(bilingual):
+    with bilingual.test_request_context("/product/kettle"):
+        english = render_template_string("{{ phonecapture_inline('both', lang='en') }}")
+        russian = render_template_string("{{ phonecapture_inline('both') }}")
+    assert "Get 10% off" in english and "I agree to be called about this request." in english
+    assert "Скидка 10%" not in english and "Согласен на звонок" not in english
+    assert "Скидка 10%" in russian and "Согласен на звонок по заявке (152-ФЗ)." in russian
+
+
+def test_an_english_page_gets_the_forms_english_title_and_consent_without_javascript(bilingual):
+    client = bilingual.test_client()
+    page = client.get("/phonecapture/f/both?lang=en").get_data(as_text=True)
+    assert "Get 10% off" in page and "I agree to be called about this request." in page
+    assert "Скидка 10%" not in page and "Согласен на звонок" not in page
+    with bilingual.test_request_context("/product/kettle"):
+        snippet = render_template_string("{{ phonecapture_form('both', lang='en') }}")
+    assert "Get 10% off" in snippet and "I agree to be called about this request." in snippet
+
+
+def test_an_english_submission_records_the_english_consent_wording(bilingual):
+    from sqlalchemy import select
+
+    from flask_phonecapture.models import Consent, ConsentText
+
+    client = bilingual.test_client()
+    ids = {}
+    for lang, phone in (("en", "8 912 345-67-89"), ("ru", "8 912 345-67-88")):
+        tok = client.get(f"/phonecapture/api/v1/forms/both?lang={lang}").json["token"]
+        answer = post(client, tok, "both", phone=phone, consents={"service_sms": True, "marketing_sms": True})
+        assert answer.status_code == 201, answer.json
+        ids[lang] = answer.json["id"]
+    with bilingual.app_context():
+        state = get_state()
+        service = state.forms["both"].consent("service_sms")
+        for lang, wording in (("en", "I agree to be called about this request."),
+                              ("ru", "Согласен на звонок по заявке (152-ФЗ).")):
+            record = state.db.session.execute(select(Consent).where(
+                Consent.submission_id == ids[lang], Consent.purpose == "service_sms")).scalar_one()
+            assert record.text_version == service.text_version(lang)
+            shown = state.db.session.get(ConsentText, record.text_version)
+            assert (shown.body, shown.locale) == (wording, lang)
+        assert service.text_version("en") != service.text_version("ru")

@@ -55,3 +55,25 @@ def test_server_answers_exist_in_both_languages_and_follow_the_form():
     assert answer_texts(None, "ru")["error_gone"] == UI["ru"]["error_gone"]  # the form was removed
     assert answer_texts(None, "")["code_format"] == ANSWERS["en"]["code_format"]
     assert fill("{n} из {max}, {s}", n=3, s="x") == "3 из , x"
+
+
+def test_per_language_texts_win_in_their_language_and_flat_ones_hold_for_every_language():
+    form = spec(texts={"title": "Скидка", "promise": "Быстро", "en": {"title": "Discount"},
+                       "ru": {"submit": "Жду звонка"}})
+    en, ru = resolved(form, "en"), resolved(form, "ru")
+    assert (en["title"], en["promise"], en["submit"], en["teaser"]) == ("Discount", "Быстро", UI["en"]["submit"],
+                                                                        UI["en"]["submit"])
+    assert (ru["title"], ru["promise"], ru["submit"], ru["teaser"]) == ("Скидка", "Быстро", "Жду звонка", "Жду звонка")
+    assert resolved(form) == ru  # the form's own language (RU region)
+
+
+def test_a_flat_config_keeps_its_version_and_its_consent_text_version():
+    import hashlib
+    import json
+
+    form = spec(texts={"title": "Звонок"})
+    assert "\"ru\"" not in form.model_dump_json() and "\"en\"" not in form.model_dump_json()
+    c = form.consents[0]
+    blob = json.dumps([c.purpose, "ru", CONSENT[0]["text"], c.policy_url], ensure_ascii=False)
+    assert c.text_version("ru") == hashlib.sha256(blob.encode()).hexdigest()
+    assert c.text_for("en") == c.text_for("ru") == CONSENT[0]["text"]
