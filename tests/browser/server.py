@@ -8,6 +8,7 @@ embed the widget. Run it as a process (the browser tests read SMS codes from its
 
 Pages:
   /page/<form_ids>?lang=ru|en&csp=1&long=1&cta=1   a shop-like page embedding the widget
+                                                   (&more=1: a link a.more, for click_selector)
                                                    (&below=1: inline forms after the text;
                                                    &drawn=1: drawn by the server, phonecapture_inline)
   /inline/<form_id>                                an article with an inline placeholder
@@ -52,6 +53,10 @@ def forms(lang: str) -> dict:
                     targeting={"include": ["/page/*"], "exclude": ["/page/*?*nope*"], "utm": {"utm_source": "google*"}}),
         "session": f(mode="popup", triggers={"delay_s": 1}, frequency={"once_per_session": True, "after_close_days": 0}),
         "mobile": f(mode="popup", triggers={"delay_s": 1}, targeting={"device": "mobile"}),
+        "more": f(mode="popup", triggers={"click_selector": "a.more"}),
+        "first": f(mode="popup", triggers={"delay_s": 1}, frequency={"after_close_days": 0}),
+        "quick": f(mode="slidein", triggers={"delay_s": 1}, frequency={"after_close_days": 0}),
+        "exitnow": f(mode="exit_intent", exit_intent={"arm_delay_s": 0, "mobile_scroll_up_px": 150}),
     }
 
 
@@ -76,6 +81,7 @@ PAGE = """<!doctype html>
 <form class="filters"><label>{{ 'Объём' if lang == 'ru' else 'Volume' }}
 <select id="vol"><option>1 л</option><option>1,5 л</option><option>1,7 л</option></select></label>
 <label>{{ 'Ваш e-mail' if lang == 'ru' else 'Your e-mail' }} <input id="email" type="email" name="email" autocomplete="email"></label></form>
+{% if more %}<p><a class="more" href="/plain?lang={{ lang }}">{{ 'Подробнее' if lang == 'ru' else 'More' }}</a></p>{% endif %}
 {% if cta %}<p><button id="cta" type="button">{{ 'Узнать цену' if lang == 'ru' else 'Ask the price' }}</button>
 <a href="#" data-phonecapture-open="{{ ids.split(',')[0] }}">{{ 'Перезвонить мне' if lang == 'ru' else 'Call me' }}</a></p>{% endif %}
 {% if not below %}{% for form_id in inline %}{% if drawn %}{{ phonecapture_inline(form_id, tag="section", class_="callback drawn") }}{% else %}<section class="callback" data-phonecapture-inline="{{ form_id }}">{{ phonecapture_form(form_id) }}</section>{% endif %}{% endfor %}{% endif %}
@@ -148,7 +154,7 @@ def create_app(instance: str, origins: list[str] | None = None, embed_from: str 
         html = render_template_string(
             PAGE, lang=lang, ids=ids, inline=inline, widget=widget and not embed_from,
             text=TEXT_RU if lang == "ru" else TEXT_EN, long=int(request.args.get("long", 12)),
-            cta=request.args.get("cta") == "1", below=request.args.get("below") == "1",
+            cta=request.args.get("cta") == "1", more=request.args.get("more") == "1", below=request.args.get("below") == "1",
             drawn=request.args.get("drawn") == "1")
         if embed_from:  # a page on another origin embedding the widget from the first server
             tag = f'<script src="{embed_from}/phonecapture/widget.js" data-form="{ids}" async></script>'

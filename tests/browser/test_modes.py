@@ -143,6 +143,20 @@ def test_mobile_360(site, mobile_context):
     assert field.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 16
 
 
+def test_the_country_list_and_the_phone_field_fit_a_280px_phone(site, mobile_context):
+    page = mobile_context.new_page()
+    page.set_viewport_size({"width": 280, "height": 640})  # a folded Galaxy Fold; a card in a column
+    goto(page, site.url + "/page/button", "button")  # four countries: a <select> beside the field
+    page.get_by_role("button", name="Перезвоните мне").tap()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    edge = dialog.evaluate("d => { const r = d.querySelector('form').getBoundingClientRect(); return r.right }")
+    for control in (dialog.get_by_role("combobox"), dialog.get_by_label(PHONE, exact=True)):
+        box = control.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= edge + 0.5, (box, edge)
+    assert dialog.get_by_label(PHONE, exact=True).bounding_box()["width"] >= 140  # room to read a number
+
+
 def test_slidein_is_compact_on_a_small_screen(site, mobile_context):
     page = mobile_context.new_page()
     goto(page, site.url + "/page/slidein?long=40", "slidein")

@@ -10,6 +10,7 @@
  * the form.
  */
 export const CSS = `:host{all:initial;display:block;--B:var(--phonecapture-brand,var(--b,#0b7a5a));--R:var(--phonecapture-radius,var(--r,10px));font:16px/1.45 sans-serif;font-family:var(--phonecapture-font,var(--f,inherit));color:#222}
+:host([hidden]){display:none}
 *{box-sizing:border-box;font:inherit;color:inherit;margin:0;border:0;background:none}
 .d{display:flex;width:100%;max-width:420px;max-height:100%;padding:0;border:1px solid #ccc;border-radius:var(--R);background:#fff;box-shadow:0 9px 40px #0005}
 .d>div{flex:1;position:relative;overflow:auto;padding:22px}
@@ -28,7 +29,8 @@ label{display:block;font-weight:600;margin-bottom:4px}
 .r,.c{display:flex;gap:6px}
 .q{width:100%;min-height:44px;padding:9px 12px;border:1px solid #777;border-radius:6px;background:#fff}
 select{flex:0 1 auto;width:auto;min-width:4.5em}
-.r input{min-width:11.5em}
+.r{flex-wrap:wrap}
+.r input{flex:1 1 9em;min-width:0}
 :focus-visible{outline:3px solid var(--B)}
 .d:focus{outline:0}
 .c{font-weight:400}

@@ -34,12 +34,16 @@ export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): void 
   let lastY = 1e9;
   let hidden = false;
   let samples: number[][] = [];
+  let moved = 0; // last touchmove
   const go = () => Date.now() - t0 >= (o.a ?? 3) * 1e3 && (offs.forEach((f) => f()), fire());
   if (mobile) {
+    // A flick of the finger, not a script or a link's jump ("back to top", a table of
+    // contents): the scroll must follow a touch move (momentum included).
+    on(d, "touchmove", () => (moved = Date.now()), offs);
     on(window, "scroll", () => {
       const now = Date.now();
       samples = samples.filter(([t]) => now - t < 1e3).concat([[now, scrollY]]);
-      if (fastUp(samples, o.u ?? 120)) go();
+      if (now - moved < 1e3 && fastUp(samples, o.u ?? 120)) go();
     }, offs);
     if (o.v ?? true) on(d, "visibilitychange", () => (d.hidden ? (hidden = true) : hidden && go()), offs);
   } else {

@@ -40,8 +40,8 @@ async function post(url: string, body = {}): Promise<[number, any, number]> {
   }
 }
 
-/** Build and show the form; returns its close(). */
-export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): () => void {
+/** Build and show the form; returns its close(). `gone`: called once it has closed. */
+export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, gone?: () => void): (how?: number) => unknown {
   const cfg = f.cfg_!;
   const T = cfg.texts;
   const drawn = host.shadowRoot; // an inline form the server drew ({{ phonecapture_inline() }})
@@ -221,15 +221,21 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean): (
   }
 
   // -- open / close ----------------------------------------------------------
-  function close(force?: unknown) {
-    if (!host.isConnected || (force !== 1 && !emit("close", f))) return;
+  /** how: 1 no close event (a verified listener cancelled the success step); 2 replaced by a
+   * form the visitor opened (not their "close": no frequency mark). 1 once closed, 0 if a
+   * close listener kept it open. */
+  function close(how?: unknown) {
+    if (!host.isConnected) return 1;
+    if (how !== 1 && !emit("close", f)) return 0;
     stop();
+    gone?.(); // first: focus may go back to a teaser that shows again
     box.close?.(); // a modal dialog gives focus back to where it was
     // A slide-in is no modal: if the visitor was in it, focus goes back to where it was before.
     if (sr.activeElement && !modal) (back as HTMLElement)?.focus();
     host.remove();
-    done || mark(f, "c");
+    done || how == 2 || mark(f, "c");
     beacon(f, "close");
+    return 1;
   }
   on(sr, "keydown", (k: KeyboardEvent) => {
     if (k.key == "Escape" && !inline) k.preventDefault(), close(); // the close event may cancel it

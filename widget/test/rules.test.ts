@@ -27,11 +27,25 @@ describe("targeting (one-letter keys of the public config: docs/widget.md)", () 
     expect(targets({ u: { utm_source: "google*" } }, { ...visit, source: { utm_source: "google" } })).toBe(true);
     expect(targets({ r: "*yandex.ru*" }, { ...visit, source: { referrer: "https://yandex.ru/search" } })).toBe(true);
   });
+  it("paths as the visitor reads them: Cyrillic, trailing slashes, a final /* optional", () => {
+    const at = (path: string) => ({ ...visit, path });
+    const cyr = at(encodeURI("/каталог/чайники"));
+    expect(targets({ i: ["/каталог/*"] }, cyr)).toBe(true);
+    expect(targets({ x: ["/КАТАЛОГ/*"] }, cyr)).toBe(false);
+    expect(targets({ i: ["/product/*"] }, at("/product"))).toBe(true);
+    expect(targets({ i: ["/product/*"] }, at("/product/"))).toBe(true);
+    expect(targets({ i: ["/product/*"] }, at("/products"))).toBe(false);
+    expect(targets({ i: ["/catalog/"] }, at("/catalog"))).toBe(true);
+    expect(targets({ i: ["/catalog"] }, at("/catalog/?utm_source=vk"))).toBe(true);
+    expect(targets({ i: ["/"] }, at("/"))).toBe(true);
+    expect(targets({ i: ["/bad/*"] }, at("/bad/%E0%A4%A"))).toBe(true); // a malformed escape: as is
+  });
 });
 
 describe("triggers", () => {
   it("no conditions fire at once; null ones are off", () => {
     expect(conditions({ d: null, s: 70 })).toEqual(["s"]); // delay_s off, scroll_pct on
+    expect(conditions({ c: "#cta" })).toEqual([]); // a click is the visitor asking, not a condition
     expect(fires({}, new Set())).toBe(true);
   });
   it("any / all", () => {
