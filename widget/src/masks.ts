@@ -69,26 +69,52 @@ export function exit(c: Country, d: string): number {
   return m && m[0] ? m[0].length : d.startsWith("00") ? 2 : 0;
 }
 
+/** Any decimal digit (full-width, Arabic-Indic…) as ASCII, "＋" as "+": phonenumbers and the
+ * server read them. A digit's value is its distance from its run's first one (0-9 are
+ * contiguous in every script). */
+export const ascii = (s: string): string =>
+  s.replace(/＋/g, "+").replace(/\p{Nd}/gu, (ch) => {
+    const c = ch.codePointAt(0)!;
+    let z = c;
+    while (/\p{Nd}/u.test(String.fromCodePoint(z - 1))) z--;
+    return "" + ((c - z) % 10);
+  });
+
+/** The ASCII digits of `s`. */
+export const digits = (s: string): string => ascii(s).replace(/\D/g, "");
+
+/** The digits after "+" or an international call prefix when `raw` (ASCII) is written
+ * internationally ("+49 30…", "0049 30…", "810 49…"), else undefined. */
+export function intl(raw: string, cur: Country): string | undefined {
+  const d = raw.replace(/\D/g, "");
+  if (raw[raw.search(/[\d+]/)] == "+") return d;
+  const cut = exit(cur, d);
+  if (cut && d.length > cut + 1) return d.slice(cut);
+}
+
+/** `raw` up to an extension or a second number after it ("ext. 123", "x123", "#123",
+ * "доб. 45", ";ext=", ", 8 495…"): libphonenumber keeps only the main number too. */
+export const main = (raw: string): string => raw.replace(/(\d.*?)(?:[x#;,~]|доб).*/is, "$1");
+
 /**
  * Read any common way of writing a number, given the country currently selected:
  * "+7 (912) 345-67-89", "8 912 345-67-89", "89123456789", "79123456789", "810 49 30 …",
  * "0049 30 …", "+49 30 …".
  */
 export function parse(raw: string, cur: Country, cs: Country[]): Parsed {
-  let digits = raw.replace(/\D/g, "");
-  const first = raw.search(/[\d+]/);
-  let intl = first >= 0 && raw[first] === "+";
-  if (!intl) {
-    const cut = exit(cur, digits);
-    if (cut && digits.length > cut + 1) {
-      digits = digits.slice(cut);
-      intl = true;
-    }
+  const p = read(main(ascii(raw)), cur, cs);
+  // No more digits than the longest number (E.164: 15): a tail glued on is dropped.
+  p.d = p.d.slice(0, p.u ? 15 : Math.max(...p.c.l));
+  return p;
+}
+
+function read(raw: string, cur: Country, cs: Country[]): Parsed {
+  const i = intl(raw, cur);
+  if (i != null) {
+    const hit = byCode(cs, i);
+    return hit ? fix(cs, hit[0], hit[1]) : { c: cur, d: i, u: 1 };
   }
-  if (intl) {
-    const hit = byCode(cs, digits);
-    return hit ? fix(cs, hit[0], hit[1]) : { c: cur, d: digits, u: 1 };
-  }
+  const digits = raw.replace(/\D/g, "");
   // No international prefix: a national number, maybe with the country code in front.
   if (digits.startsWith(cur.c)) {
     const hit = byCode(cs, digits);

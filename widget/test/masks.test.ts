@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { complete, e164, exit, format, parse, show } from "../src/masks";
+import { ascii, complete, digits, e164, exit, format, intl, main, parse, show } from "../src/masks";
 import type { Country } from "../src/types";
 
 interface Fixture {
@@ -105,5 +105,59 @@ describe("as-you-type", () => {
         expect(out.replace(/\D/g, "")).toBe(country(n.region).c + n.nsn.slice(0, i));
       }
     }
+  });
+});
+
+describe("digits of any script", () => {
+  it("folds every Unicode decimal digit to ASCII", () => {
+    expect(ascii("０１２３４５６７８９")).toBe("0123456789"); // full-width
+    expect(ascii("٠١٢٣٤٥٦٧٨٩")).toBe("0123456789"); // Arabic-Indic
+    expect(ascii("۰۱۲۳۴۵۶۷۸۹")).toBe("0123456789"); // Persian
+    expect(ascii("०१२३४५६७८९")).toBe("0123456789"); // Devanagari (its 0 is not at a multiple of 16)
+    expect(ascii("𝟎𝟗𝟘𝟡𝟶𝟿")).toBe("090909"); // adjacent runs of mathematical digits
+    expect(ascii("＋7 (912)")).toBe("+7 (912)");
+    expect(digits("٠٥٠-١٢٣")).toBe("050123");
+  });
+  it("reads them like phonenumbers does", () => {
+    const RU = country("RU");
+    for (const raw of ["８９１２３４５６７８９", "＋７ ９１２ ３４５ ６７ ８９", "٨٩١٢٣٤٥٦٧٨٩"]) {
+      expect(e164(parse(raw, RU, cs)), raw).toBe("+79123456789");
+    }
+    const p = parse("+٤٩ ٣٠ ١٢٣٤٥٦٧", RU, cs);
+    expect([p.c.r, e164(p)]).toEqual(["DE", "+49301234567"]);
+  });
+});
+
+describe("international text is recognised as a whole number", () => {
+  const RU = country("RU");
+  it("by its +, 00 or the country's own call prefix", () => {
+    expect(intl("+49 30 123456", RU)).toBe("4930123456");
+    expect(intl("0049 30 123456", RU)).toBe("4930123456");
+    expect(intl("810 49 30 123456", RU)).toBe("4930123456");
+    expect(intl("+0 123", RU)).toBe("0123"); // short, but still international
+    expect(intl("tel:+7912", RU)).toBe("7912");
+  });
+  it("not for national text or a lone +", () => {
+    for (const raw of ["8 912 345", "912", "00", "810", "8", "+"]) expect(intl(raw, RU) || undefined, raw).toBe(undefined);
+  });
+});
+
+describe("extensions and runaway lengths", () => {
+  const RU = country("RU");
+  it("keeps the main number only", () => {
+    for (const raw of ["+7 912 345-67-89 ext. 123", "+7 912 345 67 89 доб. 5", "+7 912 345 67 89 Доб 5",
+      "8 912 345 67 89 x123", "89123456789#123", "tel:+79123456789;ext=5", "8 912 345-67-89, 8 495 123-45-67",
+      "89123456789 ~ 12"]) {
+      expect(e164(parse(raw, RU, cs)), raw).toBe("+79123456789");
+    }
+  });
+  it("a marker before any digit is just text", () => {
+    expect(main("Fax: +7 912")).toBe("Fax: +7 912");
+    expect(e164(parse("Fax: +7 912 345 67 89", RU, cs))).toBe("+79123456789");
+  });
+  it("caps the digits at the country's longest number", () => {
+    expect(parse("9".repeat(20000), RU, cs).d.length).toBe(14);
+    expect(parse("+49 " + "1".repeat(100), RU, cs).d.length).toBe(Math.max(...country("DE").l));
+    expect(parse("+999 " + "1".repeat(100), RU, cs).d).toHaveLength(15); // unknown code: E.164's 15
   });
 });
