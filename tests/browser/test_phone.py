@@ -123,3 +123,73 @@ def test_field_attributes(field):
     assert field.get_attribute("type") == "tel"
     assert field.get_attribute("autocomplete") == "tel"
     assert field.get_attribute("inputmode") == "tel"
+
+
+def country(page):
+    return page.get_by_role("dialog").get_by_role("combobox", name="Страна").input_value()
+
+
+@pytest.mark.parametrize("text, shown, region", [
+    ("+49 30 123456", "+49 30 123456", "DE"),  # was "+7 (493) 012-34-56", a valid Russian number
+    ("+375 29 123-45-67", "+375 29 123-45-67", "BY"),
+    ("0049 30 1234567", "+49 30 1234567", "DE"),
+])
+def test_a_number_inserted_in_one_piece_is_read_whole(page, field, text, shown, region):
+    # One insertText carrying the whole string: what an input method committing text sends.
+    field.focus()
+    page.keyboard.insert_text(text)
+    assert (field.input_value(), country(page)) == (shown, region)
+
+
+def test_international_text_inserted_into_a_number_replaces_it(page, field):
+    field.press_sequentially("912345")
+    page.keyboard.insert_text("+49 30 1234567")
+    assert (field.input_value(), country(page)) == ("+49 30 1234567", "DE")
+
+
+def test_full_width_and_arabic_indic_digits(page, field):
+    field.focus()
+    for ch in "８９１２３４５６７８９":  # what a Japanese IME commits in full-width mode
+        page.keyboard.insert_text(ch)
+    assert field.input_value() == "+7 (912) 345-67-89"
+    field.fill("")
+    field.focus()
+    page.keyboard.insert_text("+٤٩ ٣٠ ١٢٣٤٥٦٧")
+    assert (field.input_value(), country(page)) == ("+49 30 1234567", "DE")
+
+
+def paste(page, field, text):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("t => navigator.clipboard.writeText(t)", text)
+    field.focus()
+    page.keyboard.press("Control+V")
+
+
+def test_full_width_paste(page, field):
+    paste(page, field, "８９１２３４５６７８９")
+    assert field.input_value() == "+7 (912) 345-67-89"
+
+
+@pytest.mark.parametrize("pasted", ["+7 912 345-67-89 ext. 123", "+7 912 345 67 89 доб. 5", "8 912 345 67 89 x123",
+                                    "89123456789#123", "tel:+79123456789;ext=5"])
+def test_an_extension_is_not_glued_on(page, field, pasted):
+    paste(page, field, pasted)
+    assert field.input_value() == "+7 (912) 345-67-89"
+
+
+def test_a_marker_typed_into_a_number_cuts_nothing(field):
+    field.press_sequentially("9123456789")
+    for _ in range(5):
+        field.press("ArrowLeft")
+    field.press_sequentially("x#,")
+    assert field.input_value() == "+7 (912) 345-67-89"
+
+
+def test_a_long_paste_is_capped(page, field):
+    paste(page, field, "9" * 2000)
+    assert len(field.input_value().replace(" ", "").replace("+", "")) <= 15
+
+
+def test_a_short_international_paste_is_read(page, field):
+    paste(page, field, "+0 123")  # was "+7 0123"
+    assert field.input_value() == "+0123"

@@ -1,9 +1,9 @@
 /** The phone <input> and country <select>: thin DOM glue over the pure masks module. */
 import { on } from "./dom";
-import { exit, parse, rx, show, type Parsed } from "./masks";
+import { ascii, digits, exit, intl, main, parse, rx, show, type Parsed } from "./masks";
 import type { Country } from "./types";
 
-const nd = (s: string) => s.replace(/\D/g, "").length;
+const nd = (s: string) => digits(s).length;
 
 export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | null, cs: Country[], start: Country) {
   let p: Parsed = { c: start, d: "" };
@@ -49,10 +49,11 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     const t = e.inputType;
     const v = input.value;
     const s = input.selectionStart!;
+    const end = input.selectionEnd!;
     const back = t == "deleteContentBackward";
-    if (s != input.selectionEnd && e.data != "+") return;
     if (back || t == "deleteContentForward") {
       // Deleting a bracket, space or dash deletes the nearest digit instead.
+      if (s != end) return;
       let i = back ? s - 1 : s;
       const from = i;
       while (v[i] && !/\d/.test(v[i])) i += back ? -1 : 1;
@@ -60,21 +61,29 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
         e.preventDefault();
         apply(v.slice(0, i) + v.slice(i + 1), i, t);
       }
-    } else if (e.data == "+" && !p.d) {
+      return;
+    }
+    if (!t.startsWith("insert")) return;
+    const data = ascii(e.data ?? e.dataTransfer?.getData("text") ?? "");
+    const w = main(data);
+    if (intl(w, p.c) || (/Paste|Drop|Repl/.test(t) && nd(w) > 6)) {
+      // A whole number pasted, dropped or autofilled replaces what is there; so does any text
+      // written internationally ("+49 30…", "0049…"), even a short one.
+      e.preventDefault();
+      apply(w, w.length);
+    } else if (data == "+" && !p.d) {
       // "+" starts another country's code: "+7 " becomes "+".
       e.preventDefault();
       apply("+", 1);
-    } else if (t == "insertText" && s < head().length && v.startsWith(head()) && /^\d+$/.test(e.data!)) {
+    } else if (!/[\d+]/.test(w) || w != data) {
+      // No digit (a letter, "x", "#"), or an extension after them: only what comes before goes
+      // in, so a marker never cuts the number it lands in.
+      e.preventDefault();
+      if (/\d/.test(w)) apply(v.slice(0, s) + w + v.slice(end), s + w.length, t);
+    } else if (s == end && s < head().length && v.startsWith(head()) && /^\d+$/.test(w)) {
       // Digits typed in front of "+7 " (a click there) belong to the number.
       e.preventDefault();
-      apply(head() + e.data + v.slice(head().length), head().length + e.data!.length, t);
-    } else if (/Paste|Drop|Repl/.test(t)) {
-      // A whole number pasted, dropped or autofilled replaces what is there.
-      const data = e.data ?? e.dataTransfer?.getData("text") ?? "";
-      if (nd(data) > 6) {
-        e.preventDefault();
-        apply(data, data.length);
-      }
+      apply(head() + w + v.slice(head().length), head().length + w.length, t);
     }
   });
   on(input, "input", (e: InputEvent) => apply(input.value, input.selectionStart!, e.inputType || ""));
