@@ -147,6 +147,44 @@ def test_international_text_inserted_into_a_number_replaces_it(page, field):
     assert (field.input_value(), country(page)) == ("+49 30 1234567", "DE")
 
 
+def compose(page, *steps):
+    """Drive an input method: each step's compositions, then commit the last one."""
+    cdp = page.context.new_cdp_session(page)
+    for step in steps:
+        for text in step:
+            cdp.send("Input.imeSetComposition", {"text": text, "selectionStart": len(text), "selectionEnd": len(text)})
+        cdp.send("Input.insertText", {"text": step[-1]})
+
+
+def test_ime_digit_by_digit_does_not_double(page, field):
+    field.focus()
+    compose(page, *[[ch] for ch in "912"])  # was "+7 (991) 22"
+    assert field.input_value() == "+7 (912"
+    compose(page, *[[ch] for ch in "3456789"])
+    assert field.input_value() == "+7 (912) 345-67-89"
+
+
+def test_ime_one_growing_composition(page, field):
+    field.focus()
+    typed = "89123456789"
+    compose(page, [typed[:i + 1] for i in range(len(typed))])  # was "+7 889128912389123456789"
+    assert field.input_value() == "+7 (912) 345-67-89"
+
+
+def test_ime_trunk_prefix_alone_is_a_prefix(page, field):
+    field.focus()
+    compose(page, ["8"])
+    assert field.input_value() == "+7 "
+    compose(page, ["9"])
+    assert field.input_value() == "+7 (9"
+
+
+def test_ime_commits_a_foreign_number(page, field):
+    field.focus()
+    compose(page, ["+49", "+49 30 1234567"])
+    assert (field.input_value(), country(page)) == ("+49 30 1234567", "DE")
+
+
 def test_full_width_and_arabic_indic_digits(page, field):
     field.focus()
     for ch in "８９１２３４５６７８９":  # what a Japanese IME commits in full-width mode

@@ -51,6 +51,8 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     const s = input.selectionStart!;
     const end = input.selectionEnd!;
     const back = t == "deleteContentBackward";
+    // An IME's text is read once, at compositionend.
+    if (e.isComposing) return;
     if (back || t == "deleteContentForward") {
       // Deleting a bracket, space or dash deletes the nearest digit instead.
       if (s != end) return;
@@ -68,7 +70,7 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     const w = main(data);
     if (intl(w, p.c) || (/Paste|Drop|Repl/.test(t) && nd(w) > 6)) {
       // A whole number pasted, dropped or autofilled replaces what is there; so does any text
-      // written internationally ("+49 30…", "0049…"), even a short one.
+      // written internationally ("+49 30…", "0049…"), even a short one or one an IME commits.
       e.preventDefault();
       apply(w, w.length);
     } else if (data == "+" && !p.d) {
@@ -86,7 +88,13 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
       apply(head() + w + v.slice(head().length), head().length + w.length, t);
     }
   });
-  on(input, "input", (e: InputEvent) => apply(input.value, input.selectionStart!, e.inputType || ""));
+  // Never reformat mid-composition: the IME would commit at its old place and double digits.
+  on(input, "input", (e: InputEvent) => e.isComposing || apply(input.value, input.selectionStart!, e.inputType || ""));
+  on(input, "compositionend", (e: CompositionEvent) => {
+    const w = main(ascii(e.data));
+    if (intl(w, p.c)) apply(w, w.length);
+    else apply(input.value, input.selectionStart!, "insertText");
+  });
   on(input, "focus", () => input.value || ((input.value = head()), input.setSelectionRange(9, 9)));
   on(input, "blur", () => p.d || p.u || (input.value = ""));
   on(select || input, "change", () => {
