@@ -208,6 +208,16 @@ def test_full_width_paste(page, field):
     assert field.input_value() == "+7 (912) 345-67-89"
 
 
+@pytest.mark.parametrize("key, shown", [("Backspace", "+7 (912) 345-68-9"), ("Delete", "+7 (912) 345-67-9")])
+def test_deleting_a_selected_separator_deletes_a_digit(field, key, shown):
+    field.press_sequentially("9123456789")
+    field.press("ArrowLeft")
+    field.press("ArrowLeft")
+    field.press("Shift+ArrowLeft")  # selects the "-" between 67 and 89
+    field.press(key)
+    assert field.input_value() == shown
+
+
 @pytest.mark.parametrize("pasted", ["+7 912 345-67-89 ext. 123", "+7 912 345 67 89 доб. 5", "8 912 345 67 89 x123",
                                     "89123456789#123", "tel:+79123456789;ext=5"])
 def test_an_extension_is_not_glued_on(page, field, pasted):
@@ -226,6 +236,22 @@ def test_a_marker_typed_into_a_number_cuts_nothing(field):
 def test_a_long_paste_is_capped(page, field):
     paste(page, field, "9" * 2000)
     assert len(field.input_value().replace(" ", "").replace("+", "")) <= 15
+
+
+def test_deleting_the_last_digit_leaves_no_bracket(field):
+    field.press_sequentially("9")
+    assert field.input_value() == "+7 (9"
+    field.press("Backspace")
+    assert field.input_value() == "+7 "
+
+
+def test_typing_8_over_a_selected_number_starts_a_national_one(field):
+    field.press_sequentially("9123456789")
+    field.press("Control+A")
+    field.press_sequentially("8")
+    assert field.input_value() == "+7 "  # the trunk prefix, not "+7 (8"
+    field.press_sequentially("4951234567")
+    assert field.input_value() == "+7 (495) 123-45-67"
 
 
 def test_a_short_international_paste_is_read(page, field):

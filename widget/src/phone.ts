@@ -20,8 +20,9 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
   const apply = (raw: string, caret: number, kind = ""): void => {
     let r = parse(raw, p.c, cs);
     if (kind[0] == "d" && !r.d && !r.u) {
-      // Deleting into "+7 ": leave it be, so the code itself can be erased.
+      // Deleting into "+7 ": leave it be, so the code itself can be erased; an orphan "(" goes.
       p.d = np = "";
+      if (raw.startsWith(head())) input.value = head();
       return;
     }
     if (kind == "insertText" && !r.u && r.c.c == p.c.c) {
@@ -54,12 +55,13 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
     // An IME's text is read once, at compositionend.
     if (e.isComposing) return;
     if (back || t == "deleteContentForward") {
-      // Deleting a bracket, space or dash deletes the nearest digit instead.
-      if (s != end) return;
-      let i = back ? s - 1 : s;
+      // Deleting a bracket, space or dash (next to the caret, or only separators selected)
+      // deletes the nearest digit instead: the separator alone would come straight back.
+      if (/\d/.test(v.slice(s, end))) return;
+      let i = back ? s - 1 : end;
       const from = i;
       while (v[i] && !/\d/.test(v[i])) i += back ? -1 : 1;
-      if (i != from && i >= head().length && v[i] && v.startsWith(head())) {
+      if ((i != from || s != end) && i >= head().length && v[i] && v.startsWith(head())) {
         e.preventDefault();
         apply(v.slice(0, i) + v.slice(i + 1), i, t);
       }
@@ -82,7 +84,10 @@ export function phoneField(input: HTMLInputElement, select: HTMLSelectElement | 
       // in, so a marker never cuts the number it lands in.
       e.preventDefault();
       if (/\d/.test(w)) apply(v.slice(0, s) + w + v.slice(end), s + w.length, t);
-    } else if (s == end && s < head().length && v.startsWith(head()) && /^\d+$/.test(w)) {
+    } else if (s != end) {
+      // Typing over the whole number starts a new one ("8" is then the trunk prefix again).
+      if (s <= head().length && !/\d/.test(v.slice(end))) p.d = np = "";
+    } else if (s < head().length && v.startsWith(head()) && /^\d+$/.test(w)) {
       // Digits typed in front of "+7 " (a click there) belong to the number.
       e.preventDefault();
       apply(head() + w + v.slice(head().length), head().length + w.length, t);
