@@ -70,7 +70,10 @@ def _reachable(leading: list[str], region_digits: str | None) -> bool:
     fmt_re = re.compile(f"(?:{leading[0]})")
     region_re = re.compile(f"(?:{region_digits})")
     hits = [s for s in _FOUR_DIGITS if fmt_re.match(s)]
-    return not hits or any(region_re.match(s) for s in hits)
+    # A region prefix longer than four digits (VA: 06698) matches no four-digit string:
+    # look one digit further, or every format of the main region would be dropped.
+    tails = [""] if any(region_re.match(s) for s in _FOUR_DIGITS) else "0123456789"
+    return not hits or any(region_re.match(s + t) for s in hits for t in tails)
 
 
 def _formats(meta, region_digits: str | None = None) -> list[list]:

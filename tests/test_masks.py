@@ -61,7 +61,7 @@ def test_cached_but_fresh():
     assert b[0]["f"] and 99 not in b[0]["l"]
 
 
-@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("region", REGIONS + ["VA"])  # VA: leading digits longer than four
 def test_templates_reproduce_phonenumbers(region):
     """Every example number formats, through the templates, as phonenumbers does it."""
     (c,) = country_masks([region])
@@ -92,3 +92,8 @@ def test_templates_reproduce_phonenumbers(region):
 def test_ru_config_is_small():
     body = json.dumps(country_masks(["RU"], "ru"), ensure_ascii=False, separators=(",", ":"))
     assert len(gzip.compress(body.encode())) < 400
+
+
+def test_a_region_prefix_longer_than_four_digits_keeps_its_formats():
+    (va,) = country_masks(["VA"])
+    assert va["d"] == "06698" and va["f"], "VA borrows IT's formats"
