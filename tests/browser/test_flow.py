@@ -183,3 +183,56 @@ def test_expired_token_is_refetched_and_the_submission_sent_again(site, page):
     dialog.get_by_role("button", name="Перезвоните мне").click()
     dialog.get_by_label("Код из SMS").wait_for()
     assert statuses == [400, 201] and len(loads) == 2
+
+
+def test_a_second_enter_while_a_code_is_checked_spends_no_attempt(site, page):
+    dialog = open_form(site, page)
+    code = send_number(site, dialog, "9123450044")
+    field = dialog.get_by_label("Код из SMS")
+    field.fill("000000" if code != "000000" else "111111")
+
+    def slow(route):  # a check on a slow connection: the visitor presses Enter again meanwhile
+        page.wait_for_timeout(600)
+        route.continue_()
+
+    page.route("**/verify", slow)
+    field.press("Enter")
+    page.wait_for_timeout(100)
+    field.press("Enter")
+    dialog.get_by_text(re.compile(r"осталось попыток: \d")).wait_for()
+    page.wait_for_timeout(500)
+    assert dialog.get_by_text("осталось попыток: 4").is_visible()  # 5 allowed, one spent
+
+
+def test_the_whole_sms_pasted_into_the_code_field_verifies(site, page):
+    dialog = open_form(site, page)
+    since = len(site.lines)
+    send_number(site, dialog, "9123450055")
+    sms = next(line for line in site.lines[since:] if "[phonecapture sms]" in line)
+    dialog.get_by_label("Код из SMS").fill(sms.split("] ", 1)[1])  # "+7 *** … Код подтверждения: 123456 (…) | @host #123456"
+    dialog.get_by_role("button", name="Подтвердить").click()
+    dialog.get_by_text("Номер подтверждён").wait_for()
+
+
+def test_a_double_click_on_resend_sends_one_code_and_no_error(site, page):
+    dialog = open_form(site, page)
+    send_number(site, dialog, "9123450066")
+    resend = dialog.get_by_role("button", name=re.compile("Отправить код ещё раз"))
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-phonecapture]')].some(h => {
+        const b = h.shadowRoot.querySelector('.l'); return b && !b.disabled })""", timeout=8000)
+    since = len(site.lines)
+    resend.dblclick()
+    page.wait_for_timeout(800)
+    assert sum("[phonecapture sms]" in line for line in site.lines[since:]) == 1
+    assert dialog.get_by_text(re.compile("Слишком часто")).count() == 0
+    assert re.search(r"\(\d\)", resend.inner_text())  # a fresh countdown
+
+
+def test_a_refused_sms_read_leaves_the_resend_countdown_running(site, page):
+    # WebOTP where the browser refuses it (another tab, no permission): the visitor types the code.
+    page.add_init_script("window.OTPCredential = function () {};"
+                         "navigator.credentials.get = () => Promise.reject(new DOMException('no', 'InvalidStateError'))")
+    dialog = open_form(site, page)
+    send_number(site, dialog, "9123450077")
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-phonecapture]')].some(h => {
+        const b = h.shadowRoot.querySelector('.l'); return b && !b.disabled })""", timeout=8000)

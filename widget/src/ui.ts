@@ -164,8 +164,11 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
   // -- step 2: the SMS code --------------------------------------------------
   function code(sid: string, wait: number) {
     const url = f.api_ + "/submissions/" + sid;
-    const k = input("k", { inputmode: "numeric", autocomplete: "one-time-code", maxlength: 8 });
+    // Room for a pasted "420 - 858" or the whole SMS: the code is picked out on submit.
+    const k = input("k", { inputmode: "numeric", autocomplete: "one-time-code", maxlength: 200 });
+    const ok = btn("b", T.v);
     const again = btn("l", "", async () => {
+      again.disabled = true; // a double click sends one code
       clear();
       const [s, j, retry] = await post(url + "/resend");
       s == 202 ? count(j.resend_after_s) : (bad(k, why(s, j, retry)), count(retry));
@@ -184,9 +187,14 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
       novalidate: true,
       onsubmit: async (ev: Event) => {
         ev.preventDefault();
+        if (ok.disabled) return; // one check at a time: a second Enter spends no attempt
         clear();
-        const v = k.value.replace(/\P{Nd}/gu, ""); // digits of any script: the server reads them
+        let v = k.value.replace(/\P{Nd}/gu, ""); // digits of any script: the server reads them
+        // More than a code (the whole SMS pasted): the run of exactly six digits in it.
+        if (v[6]) v = k.value.match(/(?<!\p{Nd})\p{Nd}{6}(?!\p{Nd})/u)?.[0] || v;
+        ok.disabled = true;
         const [s, j, retry] = v ? await post(url + "/verify", { code: v }) : [];
+        ok.disabled = false;
         if (s == 200) return success();
         bad(k, !v ? T.er : j.error == "wrong_code" ? fill(T.ek, { n: j.attempts_left }) : why(s!, j, retry!)).focus();
         k.select();
@@ -194,7 +202,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
     },
       h("p", {}, fill(T.cs, { phone: show(phone()) })),
       field("k", label("k", T.cl), k),
-      btn("b", T.v), again,
+      ok, again,
       btn("l", T.w, () => (stop(), (title.textContent = T.t), go(f1, tel)))) as HTMLFormElement;
     count(wait || 60);
     title.textContent = T.ct;
@@ -204,7 +212,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
       navigator.credentials.get({ otp: { transport: ["sms"] }, signal: otp.signal } as any).then((o: any) => {
         k.value = o.code;
         f2.requestSubmit();
-      }, stop);
+      }, () => 0); // no SMS read (denied, another tab, aborted): the visitor types it; the countdown runs on
     }
   }
 
