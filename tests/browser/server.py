@@ -56,6 +56,8 @@ def forms(lang: str) -> dict:
         "more": f(mode="popup", triggers={"click_selector": "a.more"}),
         "first": f(mode="popup", triggers={"delay_s": 1}, frequency={"after_close_days": 0}),
         "quick": f(mode="slidein", triggers={"delay_s": 1}, frequency={"after_close_days": 0}),
+        "spa": f(mode="popup", triggers={"delay_s": 2}, targeting={"exclude": ["/checkout/*"]},
+                 frequency={"after_close_days": 0}),
         "exitnow": f(mode="exit_intent", exit_intent={"arm_delay_s": 0, "mobile_scroll_up_px": 150}),
     }
 

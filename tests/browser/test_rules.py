@@ -236,3 +236,27 @@ def test_mobile_exit_intent_wants_a_flick_not_a_back_to_top_jump(site, mobile_co
     page.wait_for_timeout(1_200)  # the last touch is long gone
     page.evaluate(FLICK_UP, 400)  # the visitor flicks back up towards the address bar
     page.get_by_role("dialog").wait_for()
+
+
+def test_a_single_page_app_route_change_is_a_new_page_for_the_rules(site, page):
+    """history.pushState: targeting follows the URL (a popup excluded from /checkout/* does not
+    open there), armed triggers start over, and the route counts as a page view."""
+    page.clock.install()
+    goto(page, site.url + "/page/spa", "spa")
+    views = widget_state(page)["s"]["n"]
+    page.clock.fast_forward(1_000)
+    page.evaluate("() => history.pushState({}, '', '/checkout/payment')")
+    page.clock.fast_forward(5_000)
+    assert dialogs(page) == 0  # excluded there, though its 2 s delay has passed
+    assert widget_state(page)["s"]["n"] == views + 1
+    page.evaluate("() => history.replaceState({}, '', '/checkout/payment?step=2')")  # no new page
+    assert widget_state(page)["s"]["n"] == views + 1
+    page.evaluate("() => history.pushState({}, '', '/page/spa')")
+    page.clock.fast_forward(1_000)
+    assert dialogs(page) == 0  # its delay starts over on the new page
+    page.clock.fast_forward(1_500)
+    page.get_by_role("dialog").wait_for()
+    page.keyboard.press("Escape")
+    page.evaluate("() => PhoneCapture.page()")  # a router without the Navigation API calls it
+    page.clock.fast_forward(2_500)
+    page.get_by_role("dialog").wait_for()  # a new page view: its own interruption

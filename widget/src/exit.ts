@@ -27,7 +27,8 @@ export function fastUp(samples: number[][], px: number): boolean {
   return samples.some(([ts, ys]) => t - ts <= 300 && ys - y >= px);
 }
 
-export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): void {
+/** Wire exit intent; returns what stops it. */
+export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): () => void {
   const d = document;
   const t0 = Date.now();
   const offs: (() => void)[] = [];
@@ -60,4 +61,5 @@ export function watchExit(o: ExitOpts, mobile: boolean, fire: () => void): void 
       lastY = e.clientY;
     }, offs);
   }
+  return () => offs.forEach((f) => f());
 }

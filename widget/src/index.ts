@@ -10,7 +10,7 @@ import type { Triggers } from "./types";
 import { h, on } from "./dom";
 
 const d = document;
-import { bus, emit, init, later, load, mark, now, st, type Form } from "./page";
+import { bus, count, emit, init, later, load, mark, now, st, type Form } from "./page";
 import { mount, shadow } from "./ui";
 
 const W = window as any;
@@ -18,6 +18,7 @@ const forms: Record<string, Form> = {};
 let view: ((how?: number) => unknown) | undefined; // close() of the open popup or slide-in
 let busy = 0; // one interruption per page view, across all forms
 let api: string; // the first tag's API: forms opened by id that no data-form lists use it
+const seen = new WeakSet<Element>(); // inline placeholders already watched
 
 const form = (id: string) => (forms[id] ||= { id_: id, q_: [] });
 const inline = (id: string) => d.querySelectorAll<HTMLElement>(`[data-phonecapture-inline="${id}"]`);
@@ -26,10 +27,12 @@ const flush = (f: Form) => f.q_.splice(0).forEach((fn) => fn());
 // the popup's backdrop covers it, and focus goes back to it on close.)
 const teasers = (hide: boolean) => d.querySelectorAll<HTMLElement>("[data-phonecapture-teaser]").forEach((t) => (t.hidden = hide));
 
-/** Wait for the form's automatic triggers, then fire once and remove the listeners. */
-function arm(t: Triggers, fire: () => void) {
+/** Wait for the form's automatic triggers, then fire once and remove the listeners (or when
+ * `stops` are run: the next page of a single-page app). */
+function arm(t: Triggers, fire: () => void, stops: (() => void)[]) {
   const met = new Set<string>();
   const offs: (() => void)[] = [];
+  stops.push(() => offs.forEach((f) => f()));
   let idle: any, delay: any, deep: any;
   const hit = (k: string) => met.add(k) && fires(t, met) && (offs.forEach((f) => f()), (offs.length = 0), fire());
   const later = (k: keyof Triggers) => {
@@ -70,6 +73,7 @@ function open(f: Form, user: boolean) {
 }
 
 function start(f: Form) {
+  const stops: (() => void)[] = (f.o_ = []);
   const cfg = f.cfg_!;
   const id = f.id_;
   const mode = cfg.mode;
@@ -83,25 +87,35 @@ function start(f: Form) {
     // The placeholder reserves the form's height in the page's CSS (min-height): no layout read
     // here, and a form far below the fold is built only when the visitor scrolls near it.
     const io = new IntersectionObserver((es) => es.forEach((e) => e.isIntersecting && (io.unobserve(e.target), mount(f, "i", e.target as HTMLElement))), { rootMargin: "100%" });
-    inline(id).forEach((el) => io.observe(el));
+    inline(id).forEach((el) => seen.has(el) || (seen.add(el), io.observe(el)));
   } else if (targets(cfg.targeting || {}, { path: location.pathname + location.search, mobile, returning: returning(st), source: st.l || {} })) {
     // A click on the marketer's element is the visitor asking: it opens the form every time,
     // whatever the frequency rules and the page view's interruption (a link stays put).
-    if (t.c) on(d, "click", (e) => e.target.closest?.(t.c) && (e.preventDefault(), open(f, true)));
-    if (mode == "exit_intent") watchExit(cfg.exit_intent || {}, mobile, go);
-    else if (mode != "button") (conditions(t)[0] || !t.c) && arm(t, go);
+    if (t.c) on(d, "click", (e) => e.target.closest?.(t.c) && (e.preventDefault(), open(f, true)), stops);
+    if (mode == "exit_intent") stops.push(watchExit(cfg.exit_intent || {}, mobile, go));
+    else if (mode != "button") (conditions(t)[0] || !t.c) && arm(t, go, stops);
     else if (!submittedRecently(st, id, fq, now()))
       arm(t, () => {
         const host = h("div", { "data-phonecapture-teaser": id });
         d.body.append(host);
+        stops.push(() => host.remove());
         shadow(host, f).append(h("button", {
           class: "b t", type: "button", "aria-haspopup": "dialog", onclick: () => open(f, true),
         }, cfg.texts.te));
         later(f);
         view && teasers(true);
-      });
+      }, stops);
   }
   flush(f);
+}
+
+/** A single-page app showed another page: count it, give it its own interruption (unless a form
+ * is open), and apply each form's targeting and triggers to the new URL. */
+function page() {
+  if (!st.s) return; // no form has started yet: the first start counts this page
+  count();
+  busy = view ? 1 : 0;
+  for (const id in forms) forms[id].o_?.splice(0).forEach((s) => s()), forms[id].o_ && start(forms[id]);
 }
 
 function boot(s: HTMLScriptElement | null) {
@@ -128,6 +142,8 @@ const API = {
   /** Listen to show | submit | verified | close: a CustomEvent with detail.form; preventDefault() cancels. */
   on: (type: string, fn: (e: CustomEvent) => void) => (bus.addEventListener(type, fn as EventListener), API),
   off: (type: string, fn: (e: CustomEvent) => void) => (bus.removeEventListener(type, fn as EventListener), API),
+  /** A single-page app changed its route (done by itself where the Navigation API exists). */
+  page: () => (page(), API),
   /** Run fn(PhoneCapture): with `(window.PhoneCapture ||= []).push(fn)` a page script needs no
    * wait for this async script (the functions queued before it loaded run once it has). */
   push: (fn: (api: any) => void): any => (fn(API), API),
@@ -137,6 +153,7 @@ const API = {
 const queued = W.PhoneCapture;
 if (!queued?._b) {
   W.PhoneCapture = API;
+  W.navigation?.addEventListener("currententrychange", (e: any) => e.navigationType != "replace" && page());
   on(d, "click", (e) => {
     const f = forms[e.target.closest?.("[data-phonecapture-open]")?.getAttribute("data-phonecapture-open")];
     // A form whose config is here opens; otherwise the link does what it says (its href: the

@@ -15,6 +15,7 @@ export interface Form {
   api_?: string;
   cfg_?: FormConfig | void;
   q_: (() => void)[]; // opens asked for before the config arrived
+  o_?: (() => void)[]; // stops its automatic rules (listeners, timers, teaser) for the next page
 }
 
 export const st: State = {};
@@ -40,6 +41,11 @@ export const init = () => {
   } catch {
     /* no storage */
   }
+  count();
+};
+
+/** Count a page view (a load, or a single-page app's route change) and its landing source. */
+export const count = () => {
   const t = now();
   remember(st, landing(loc.href, document.referrer), pageView(st, t), t, loc.href);
   save();
