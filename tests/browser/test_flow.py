@@ -236,3 +236,15 @@ def test_a_refused_sms_read_leaves_the_resend_countdown_running(site, page):
     send_number(site, dialog, "9123450077")
     page.wait_for_function("""() => [...document.querySelectorAll('[data-phonecapture]')].some(h => {
         const b = h.shadowRoot.querySelector('.l'); return b && !b.disabled })""", timeout=8000)
+
+
+def test_the_servers_reason_for_refusing_a_number_is_shown_on_the_field(site, page):
+    """+7 701… is Kazakh: the length looks right to the browser, the RU-only form refuses it."""
+    goto(page, site.url + "/page/inline", "inline")
+    form = page.locator("[data-phonecapture-inline='inline'] section")  # the widget's, in the shadow root
+    field = form.get_by_label(PHONE, exact=True)
+    field.press_sequentially("+77012345678")
+    form.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    form.get_by_role("button", name="Перезвоните мне").click()
+    form.get_by_text("Номера этой страны форма не принимает.").wait_for()
+    assert field.get_attribute("aria-invalid") == "true"

@@ -156,7 +156,9 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
     beacon(f, "submit_error");
     for (const k in (s == 422 && j.fields) || {}) {
       const b = boxes.find(([c]) => "consents." + c.p == k);
-      bads.push(k == "phone" ? bad(tel, T.ep) : b ? bad(b[1], T.ec) : bad(f1, j.fields[k][0]));
+      // The server's words (in the form's language, its overrides applied): it says why, e.g. a
+      // number of a country the form does not take, where the widget only knew "check it".
+      bads.push(bad(k == "phone" ? tel : b ? b[1] : f1, j.fields[k][0]));
     }
     bads.length ? bads[0].focus() : bad(f1, why(s, j, retry));
   }
