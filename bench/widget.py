@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/widget.py                # figures
     .venv/bin/python bench/widget.py --screenshots  # also write docs/screenshots/*.png
+    .venv/bin/python bench/widget.py --screenshots-only
 
 Loads the example shop (example_app) and the browser-test site in Debian's Chromium and
 prints: gzipped bytes (widget.js + one RU form config), CLS, whether the widget was the LCP
@@ -431,6 +432,10 @@ def main():
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            if "--screenshots-only" in sys.argv:  # after a style change: no measuring
+                screenshots(browser, site)
+                print("screenshots written to docs/screenshots/")
+                return
             configs = {}
             for name, url in (("shop tracking (RU only)", shop_url + "/phonecapture/api/v1/forms/tracking"),
                               ("shop callback (RU, KZ, BY)", shop_url + "/phonecapture/api/v1/forms/callback"),

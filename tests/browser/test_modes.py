@@ -157,6 +157,15 @@ def test_the_country_list_and_the_phone_field_fit_a_280px_phone(site, mobile_con
     assert dialog.get_by_label(PHONE, exact=True).bounding_box()["width"] >= 140  # room to read a number
 
 
+def test_the_country_list_sits_beside_the_phone_field_where_there_is_room(site, page, mobile_context):
+    for p in (page, mobile_context.new_page()):  # 1280 and 360 px wide
+        goto(p, site.url + "/page/button", "button")
+        p.get_by_role("button", name="Перезвоните мне").click()
+        dialog = p.get_by_role("dialog")
+        country, field = dialog.get_by_role("combobox").bounding_box(), dialog.get_by_label(PHONE, exact=True).bounding_box()
+        assert country["y"] == field["y"] and country["x"] + country["width"] < field["x"], (country, field)
+
+
 def test_slidein_is_compact_on_a_small_screen(site, mobile_context):
     page = mobile_context.new_page()
     goto(page, site.url + "/page/slidein?long=40", "slidein")

@@ -28,7 +28,7 @@ h2,p,.f,.b{margin-bottom:12px}
 label{display:block;font-weight:600;margin-bottom:4px}
 .r,.c{display:flex;gap:6px}
 .q{width:100%;min-height:44px;padding:9px 12px;border:1px solid #777;border-radius:6px;background:#fff}
-select{flex:0 1 auto;width:auto;min-width:4.5em}
+.r select{flex:0 1 auto;width:auto;min-width:4.5em}
 .r{flex-wrap:wrap}
 .r input{flex:1 1 9em;min-width:0}
 :focus-visible{outline:3px solid var(--B)}
