@@ -145,6 +145,8 @@ def _entry(region: str, locale: str) -> tuple:
     }
     if meta.leading_digits:
         entry["d"] = meta.leading_digits
+    if meta.national_prefix_transform_rule:  # AR "0 11 15 …" → "9 11 …", BR carrier codes
+        entry["t"] = meta.national_prefix_transform_rule  # "9\\1": groups of "p"
     # A tuple of items keeps the cached value immutable; country_masks() rebuilds dicts.
     return tuple(entry.items())
 

@@ -97,3 +97,10 @@ def test_ru_config_is_small():
 def test_a_region_prefix_longer_than_four_digits_keeps_its_formats():
     (va,) = country_masks(["VA"])
     assert va["d"] == "06698" and va["f"], "VA borrows IT's formats"
+
+
+def test_regions_that_rewrite_their_national_prefix_send_the_rule():
+    """Argentina's "0 11 15 2345-6789" is 9 11 2345-6789: the widget needs the rule to read it."""
+    ar, br, ru = country_masks(["AR", "BR", "RU"])
+    assert ar["t"] == "9\\1" and br["t"] == "\\2"
+    assert "t" not in ru  # most regions just drop their prefix

@@ -31,6 +31,9 @@ from phonenumbers import PhoneNumberFormat as F, PhoneNumberType as T  # noqa: E
 from flask_phonecapture.masks import country_masks  # noqa: E402
 
 REGIONS = ["RU", "KZ", "BY", "UA", "UZ", "DE", "US", "GB", "FR", "AM", "GE", "TR"]
+TRANSFORMED = [("AR", "011 15 2345-6789"), ("AR", "11 15 2345 6789"), ("AR", "(011) 15-2345-6789"),
+               ("AR", "011 4123-4567"), ("BR", "021 11 91234 5678"), ("BR", "(11) 91234-5678"),
+               ("GU", "300 1234"), ("GU", "671 300 1234")]
 OUT = ROOT / "widget" / "test" / "fixtures" / "masks.json"
 TYPES = [T.FIXED_LINE, T.MOBILE, T.TOLL_FREE, T.PREMIUM_RATE, T.SHARED_COST, T.VOIP,
          T.PERSONAL_NUMBER, T.PAGER, T.UAN, T.VOICEMAIL]
@@ -116,7 +119,14 @@ def main() -> None:
                 "home": home,
                 "abroad": abroad(num, home),
             })
-    data = {"regions": REGIONS, "countries": country_masks(REGIONS, "en"), "numbers": numbers}
+    # National numbers whose prefix phonenumbers rewrites (national_prefix_transform_rule)
+    # rather than drops: Argentina's mobile "15", Brazil's carrier codes, a NANP island's local
+    # seven digits. The widget must read them as phonenumbers does.
+    transform = [{"region": r, "raw": raw, "e164": phonenumbers.format_number(phonenumbers.parse(raw, r), F.E164)}
+                 for r, raw in TRANSFORMED]
+    data = {"regions": REGIONS, "countries": country_masks(REGIONS, "en"), "numbers": numbers,
+            "transform": {"countries": country_masks(sorted({r for r, _ in TRANSFORMED}), "en"),
+                          "cases": transform}}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(numbers)} numbers in {len(REGIONS)} regions")

@@ -42,9 +42,11 @@ export function byCode(cs: Country[], digits: string): [Country, string] | undef
  * or the original is not. */
 function stripNP(c: Country, d: string): string {
   const m = c.p && rx(c.p).exec(d);
-  if (m && m[0] && d.length > m[0].length) {
-    const rest = d.slice(m[0].length);
-    if (viable(c, rest) || !viable(c, d)) return rest;
+  if (m && m[0]) {
+    // With a transform rule and its last group taken, the prefix is rewritten, not dropped:
+    // Argentina's "0 11 15 2345-6789" is the mobile 9 11 2345-6789.
+    const rest = (c.t && m[m.length - 1] != null ? c.t.replace(/\\(\d)/g, (_, i) => m[i] || "") : "") + d.slice(m[0].length);
+    if (rest && (viable(c, rest) || !viable(c, d))) return rest;
   }
   return d;
 }

@@ -10,6 +10,7 @@ export interface Country {
   e: string; // example national number
   f: [pattern: string, display: string, template: string, leading: string[]][];
   d?: string; // leading digits of a region sharing its code
+  t?: string; // national prefix transform rule ("9\\1": the groups of p), AR, BR, NANP islands
 }
 
 // Display rules in the public config use one-letter keys (publicform.RULE_KEYS, docs/widget.md);

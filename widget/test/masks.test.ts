@@ -9,6 +9,7 @@ interface Fixture {
 }
 const data = JSON.parse(readFileSync(new URL("./fixtures/masks.json", import.meta.url), "utf8")) as {
   regions: string[]; countries: Country[]; numbers: Fixture[];
+  transform: { countries: Country[]; cases: { region: string; raw: string; e164: string }[] };
 };
 const cs = data.countries;
 const country = (r: string) => cs.find((c) => c.r === r)!;
@@ -22,6 +23,17 @@ describe("format() matches phonenumbers for every fixture number", () => {
         expect(format(country(region), n.nsn), n.e164).toBe(n.display);
         expect(complete(country(region), n.nsn), n.e164).toBe(true);
       }
+    });
+  }
+});
+
+describe("a national prefix phonenumbers rewrites rather than drops", () => {
+  const tcs = data.transform.countries;
+  for (const t of data.transform.cases) {
+    it(`${t.region} ${t.raw} is ${t.e164}`, () => {
+      const p = parse(t.raw, tcs.find((c) => c.r === t.region)!, tcs);
+      expect(e164(p)).toBe(t.e164);
+      expect(complete(p.c, p.d)).toBe(true);
     });
   }
 });
