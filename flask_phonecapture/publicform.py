@@ -64,6 +64,7 @@ def public_config(state, spec: FormSpec) -> dict:
     out = {
         "id": spec.id,
         "mode": spec.mode,
+        "lang": locale,  # the widget marks its form with it (screen readers' voice)
         "texts": {WIDGET_KEYS[k]: v for k, v in widget_texts(spec, locale).items()},
         "countries": country_templates(spec, locale),
         # The server records the consent wording's version itself (consent.py).

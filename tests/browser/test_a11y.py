@@ -1,7 +1,9 @@
 """Dialog accessibility: focus trap and restore, Escape, an inert background, axe-core."""
+import re
+
 import pytest
 
-from tests.browser.helpers import BACKGROUND_INERT, axe, goto, have_axe
+from tests.browser.helpers import BACKGROUND_INERT, axe, goto, have_axe, widget_state
 
 
 def test_escape_closes_and_focus_returns(site, page):
@@ -78,3 +80,57 @@ def test_axe_has_no_violations(site, page, mode, opener):
     submit = page.get_by_role("button", name="Перезвоните мне" if lang == "ru" else "Call me back").last
     submit.click()
     assert axe(page) == []
+
+
+def _in_widget(page) -> bool:
+    return page.evaluate("() => !!document.activeElement.closest('[data-phonecapture]')")
+
+
+def test_keyboard_focus_on_a_brand_coloured_button_is_visible(site, page):
+    """The outline is the brand colour, like the button: a gap makes the ring show (2.4.7)."""
+    goto(page, site.url + "/page/button", "button")
+    page.get_by_role("button", name="Перезвоните мне").focus()
+    page.keyboard.press("Tab")  # keyboard focus on the page after the teaser: then back
+    page.keyboard.press("Shift+Tab")
+    teaser = page.locator("[data-phonecapture-teaser] button")
+    assert teaser.evaluate("e => e.matches(':focus-visible') && getComputedStyle(e).outlineOffset") == "2px"
+
+
+def test_shift_tab_stays_in_a_popup_that_opened_by_itself(site, page):
+    page.clock.install()
+    goto(page, site.url + "/page/popup", "popup")
+    page.clock.fast_forward(61_000)
+    page.get_by_role("dialog").wait_for()  # focus is on the dialog itself
+    page.keyboard.press("Shift+Tab")
+    assert _in_widget(page)
+
+
+def test_focus_stays_on_the_button_after_a_form_level_error(site, page):
+    goto(page, site.url + "/page/button", "button")
+    page.get_by_role("button", name="Перезвоните мне").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Телефон", exact=True).press_sequentially("9123450088")
+    dialog.get_by_role("checkbox", name=re.compile("Согласен на обработку")).check()
+    page.route("**/api/v1/submissions", lambda route: route.abort())  # offline
+    dialog.get_by_role("button", name="Перезвоните мне").click()
+    dialog.get_by_text("Не удалось отправить").wait_for()
+    assert dialog.get_by_role("button", name="Перезвоните мне").evaluate("e => e.getRootNode().activeElement === e")
+
+
+def test_escape_with_focus_outside_the_form_closes_it_the_widgets_way(site, page):
+    goto(page, site.url + "/page/button", "button")
+    page.get_by_role("button", name="Перезвоните мне").click()
+    page.get_by_role("dialog").wait_for()
+    page.evaluate("() => document.querySelector('[data-phonecapture]').shadowRoot.activeElement.blur()")
+    page.keyboard.press("Escape")
+    assert page.locator("[data-phonecapture]").count() == 0  # not left hidden in the page
+    assert widget_state(page)["f"]["button"]["c"] > 0
+
+
+def test_the_form_says_its_language_and_a_required_box_is_not_invalid_before_a_try(site, page):
+    goto(page, site.url + "/page/button?lang=en", "button")  # a Russian form on an English page
+    page.get_by_role("button", name="Перезвоните мне").click()
+    assert page.locator("[data-phonecapture]").get_attribute("lang") == "ru"
+    box = page.get_by_role("dialog").get_by_role("checkbox", name=re.compile("Согласен на обработку"))
+    assert box.get_attribute("aria-required") == "true"
+    assert box.evaluate("e => e.matches(':invalid')") is False

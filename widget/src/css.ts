@@ -31,13 +31,13 @@ label{display:block;font-weight:600;margin-bottom:4px}
 .r select{flex:0 1 auto;width:auto;min-width:4.5em}
 .r{flex-wrap:wrap}
 .r input{flex:1 1 9em;min-width:0}
-:focus-visible{outline:3px solid var(--B)}
+:focus-visible{outline:3px solid var(--B);outline-offset:2px}
 .d:focus{outline:0}
 .c{font-weight:400}
 .c input{flex:none;width:18px;height:18px;accent-color:var(--B)}
 a,.l{color:var(--B);text-decoration:underline}
 button{cursor:pointer}
-.b{width:100%;min-height:44px;padding:11px 16px;border-radius:var(--R);background:var(--B);color:#fff;font-weight:600}
+.b{width:100%;min-height:44px;padding:10px 16px;border:1px solid #0000;border-radius:var(--R);background:var(--B);color:#fff;font-weight:600}
 .z{display:none}
 .l{padding:6px 0;margin-right:16px}
 .l:disabled{color:#666;text-decoration:none}

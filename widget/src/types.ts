@@ -59,6 +59,7 @@ export type Mode = "popup" | "inline" | "slidein" | "exit_intent" | "button";
 export interface FormConfig {
   id: string;
   mode: Mode;
+  lang: string; // the language the texts are in
   texts: Record<string, string>; // resolved for the locale by the server; short keys (docs/widget.md)
   fields?: { name?: "off" | "optional" | "required" };
   default_region?: string;

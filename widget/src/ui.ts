@@ -22,6 +22,7 @@ let sheet: CSSStyleSheet;
 export function shadow(host: HTMLElement, f: Form): ShadowRoot {
   const r = host.attachShadow({ mode: "open" });
   const th: Record<string, string> = f.cfg_!.theme || {};
+  host.lang = f.cfg_!.lang; // read in the form's language, whatever the page's
   if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
   r.adoptedStyleSheets = [sheet];
   for (const k in th) host.style.setProperty("--" + k[0], th[k]); // brand → --b, radius → --r, font → --f
@@ -89,7 +90,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
             h("div", { class: "r" }, cs[1] && h("select", { class: "q", "aria-label": T.co }, ...cs.map((c) => h("option", { value: c.r }, "+" + c.c + " " + c.n))),
               input("p", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, "aria-describedby": "pu pe" })),
             h("p", { class: "m", id: "pu" }, T.pu)),
-          ...(cfg.consents || []).map((c, i) => field("c" + i, h("label", { class: "c" }, input("c" + i, { type: "checkbox", class: "", required: c.r }),
+          ...(cfg.consents || []).map((c, i) => field("c" + i, h("label", { class: "c" }, input("c" + i, { type: "checkbox", class: "", "aria-required": c.r && "true" }),
             h("span", {}, c.t, c.u && " ", c.u && h("a", { href: c.u, target: "_blank", rel: "noopener" }, T.po))))),
           h("input", { class: "h", name: "hp", tabindex: -1, "aria-hidden": "true", autocomplete: "off" }),
           btn("b", T.s), T.pr && h("p", { class: "m" }, T.pr), h("p", { class: "e", id: "fe", "aria-live": "polite" }))))));
@@ -160,7 +161,8 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
       // number of a country the form does not take, where the widget only knew "check it".
       bads.push(bad(k == "phone" ? tel : b ? b[1] : f1, j.fields[k][0]));
     }
-    bads.length ? bads[0].focus() : bad(f1, why(s, j, retry));
+    // A disabled button loses focus: it goes back to the first error, or to the button.
+    (bads[0] || (bad(f1, why(s, j, retry)), send)).focus();
   }
 
   // -- step 2: the SMS code --------------------------------------------------
@@ -174,6 +176,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
       clear();
       const [s, j, retry] = await post(url + "/resend");
       s == 202 ? count(j.resend_after_s) : (bad(k, why(s, j, retry)), count(retry));
+      k.focus(); // the button stays disabled through the countdown: focus where the code goes
     });
     const count = (s: number) => {
       clearInterval(timer);
@@ -253,7 +256,8 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
       // Keep Tab inside (the native modal lets it out to the browser's own controls).
       const all = [...box.querySelectorAll<HTMLInputElement>("button,input,select,a")].filter((el) => el.tabIndex >= 0 && !el.disabled);
       const [a, b] = k.shiftKey ? [all[0], all[all.length - 1]] : [all[all.length - 1], all[0]];
-      if (sr.activeElement == a || !box.contains(sr.activeElement)) k.preventDefault(), b.focus();
+      const at = sr.activeElement;
+      if (at == a || at == box || !box.contains(at)) k.preventDefault(), b.focus();
     }
   });
   inline ? later(f) : beacon(f, "impression"); // a popup or slide-in is counted as it shows
@@ -261,7 +265,10 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
     box.showModal();
     // The backdrop (an addEventListener: an on… property returning false would cancel every
     // mousedown inside, and a cancelled mousedown never focuses the field clicked).
-    on(box, "mousedown", (e: MouseEvent) => e.target == box && close());
+    on(box, "mousedown", (e: MouseEvent) => e.target == box && (e.preventDefault(), close()));
+    // Escape (or Android's back) while focus is outside the form: the widget's close, with its
+    // event and frequency record, not the browser's bare one.
+    on(box, "cancel", (e: Event) => (e.preventDefault(), close()));
     (user ? tel : box).focus();
   } else if (!inline) box.open = true;
   return close;
