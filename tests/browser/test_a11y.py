@@ -134,3 +134,23 @@ def test_the_form_says_its_language_and_a_required_box_is_not_invalid_before_a_t
     box = page.get_by_role("dialog").get_by_role("checkbox", name=re.compile("Согласен на обработку"))
     assert box.get_attribute("aria-required") == "true"
     assert box.evaluate("e => e.matches(':invalid')") is False
+
+
+def test_the_code_field_is_described_by_where_the_code_went(site, page):
+    from tests.browser.test_flow import open_form, send_number
+
+    dialog = open_form(site, page)
+    send_number(site, dialog, "9123450099")
+    field = dialog.get_by_label("Код из SMS")
+    described = field.evaluate("e => e.getAttribute('aria-describedby').split(' ').map(i => e.getRootNode().getElementById(i).textContent).join(' ')")
+    assert "+7 (912) 345-00-99" in described
+
+
+def test_a_slidein_taller_than_the_window_keeps_its_close_button_on_screen(site, page):
+    page.set_viewport_size({"width": 1280, "height": 420})
+    goto(page, site.url + "/page/slidein?long=40", "slidein")
+    page.mouse.wheel(0, 5000)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert dialog.bounding_box()["y"] >= 0
+    assert dialog.get_by_role("button", name="Закрыть").bounding_box()["y"] >= 0

@@ -17,7 +17,7 @@ export const CSS = `:host{all:initial;display:block;--B:var(--phonecapture-brand
 ::backdrop{background:#0009}
 .o{margin:auto}
 .s,.t{position:fixed;z-index:2147483600;inset:auto 16px 16px auto;margin:0}
-.s{width:min(380px,100vw - 32px)}
+.s{width:min(380px,100vw - 32px);max-height:calc(100% - 32px)}
 .i{flex:1;max-width:none;box-shadow:none}
 h2{margin-right:36px;font-size:20px;font-weight:700}
 h2,p,.f,.b{margin-bottom:12px}

@@ -169,7 +169,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
   function code(sid: string, wait: number) {
     const url = f.api_ + "/submissions/" + sid;
     // Room for a pasted "420 - 858" or the whole SMS: the code is picked out on submit.
-    const k = input("k", { inputmode: "numeric", autocomplete: "one-time-code", maxlength: 200 });
+    const k = input("k", { inputmode: "numeric", autocomplete: "one-time-code", maxlength: 200, "aria-describedby": "ks ke" });
     const ok = btn("b", T.v);
     const again = btn("l", "", async () => {
       again.disabled = true; // a double click sends one code
@@ -205,7 +205,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
         k.select();
       },
     },
-      h("p", {}, fill(T.cs, { phone: show(phone()) })),
+      h("p", { id: "ks" }, fill(T.cs, { phone: show(phone()) })), // read with the field: where the code went
       field("k", label("k", T.cl), k),
       ok, again,
       btn("l", T.w, () => (stop(), (title.textContent = T.t), go(f1, tel)))) as HTMLFormElement;
