@@ -154,3 +154,18 @@ def test_a_slidein_taller_than_the_window_keeps_its_close_button_on_screen(site,
     dialog.wait_for()
     assert dialog.bounding_box()["y"] >= 0
     assert dialog.get_by_role("button", name="Закрыть").bounding_box()["y"] >= 0
+
+
+def test_a_page_field_focused_behind_a_slidein_is_scrolled_clear_of_it(site, mobile_context):
+    page = mobile_context.new_page()
+    goto(page, site.url + "/page/slidein?long=40", "slidein")
+    page.evaluate("scrollTo(0, 5000)")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    page.evaluate("""() => { const e = document.querySelector('#email');
+        scrollTo(0, e.getBoundingClientRect().top + scrollY - innerHeight + 40) }""")  # behind it now
+    page.wait_for_timeout(200)
+    page.locator("#email").focus()
+    page.wait_for_timeout(300)
+    field, panel = page.locator("#email").bounding_box(), dialog.bounding_box()
+    assert field["y"] + field["height"] <= panel["y"], (field, panel)  # not hidden (WCAG 2.4.11)

@@ -55,6 +55,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
   let opened = 0;
   let timer: any;
   let otp: AbortController | undefined;
+  const offs: (() => void)[] = []; // page listeners, removed on close
 
   const btn = (cls: string, text: string, onclick?: () => unknown) =>
     h("button", { class: cls, type: onclick ? "button" : "submit", onclick }, text) as HTMLButtonElement;
@@ -246,6 +247,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
     // A slide-in is no modal: if the visitor was in it, focus goes back to where it was before.
     if (sr.activeElement && !modal) (back as HTMLElement)?.focus();
     host.remove();
+    offs.forEach((f) => f());
     done || how == 2 || mark(f, "c");
     beacon(f, "close");
     return 1;
@@ -270,6 +272,16 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
     // event and frequency record, not the browser's bare one.
     on(box, "cancel", (e: Event) => (e.preventDefault(), close()));
     (user ? tel : box).focus();
-  } else if (!inline) box.open = true;
+  } else if (!inline) {
+    box.open = true;
+    // A page control that takes keyboard focus behind the slide-in is scrolled clear of it
+    // (WCAG 2.4.11: focus not hidden).
+    on(document, "focusin", (e: FocusEvent) => {
+      const el = e.target as Element;
+      const r = el.getBoundingClientRect();
+      const b = box.getBoundingClientRect();
+      el != host && r.bottom > b.top && r.top < b.bottom && r.right > b.left && r.left < b.right && el.scrollIntoView({ block: "center" });
+    }, offs);
+  }
   return close;
 }
