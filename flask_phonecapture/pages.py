@@ -34,6 +34,13 @@ def _texts(spec, locale: str | None = None) -> dict:
     return resolved(spec, locale)
 
 
+def _speak(spec, locale: str | None) -> dict:
+    """This page answers in ``locale`` (None: the form's): its ``<html lang>`` and the code
+    form's messages read it from ``g``; returns the texts."""
+    g.phonecapture_locale = locale
+    return _texts(spec, locale)
+
+
 def _chosen_region(spec, form) -> str:
     """The country the visitor picked (kept when the form comes back with errors), else the
     form's default; the same rule as the phone validator's."""
@@ -111,11 +118,13 @@ def form_page(form_id: str):
     spec = _spec_or_404(form_id)
     state = get_state()
     if request.method == "GET":  # ?lang=: the page's language, as the widget's
-        g.phonecapture_locale = locale = locale_for(spec, request.args.get("lang"))
+        locale = locale_for(spec, request.args.get("lang"))
+        _speak(spec, locale)
         form = submission_form(spec, formdata=None, locale=locale)
         form.page_url.data = request.referrer or ""
         return render_template("phonecapture/form_page.html", **_context(spec, form, locale))
-    g.phonecapture_locale = locale = leads.token_locale(spec, request.form.get("token"))
+    locale = leads.token_locale(spec, request.form.get("token"))
+    t = _speak(spec, locale)
     form = submission_form(spec, locale=locale)  # request.form, CSRF checked
     status = 200
     try:
@@ -127,7 +136,7 @@ def form_page(form_id: str):
             return redirect(url_for(".verify_page", form_id=spec.id, submission_id=result.id))
         status = 422
         if form.errors.get("csrf_token"):  # stale or missing session: say so, keep what was typed
-            form.form_errors.append(_texts(spec, locale)["csrf"])
+            form.form_errors.append(t["csrf"])
             status = 400
     except leads.LeadError as exc:
         form.form_errors.append(exc.message)
@@ -147,8 +156,8 @@ def verify_page(form_id: str, submission_id: str):
         abort(404)
     from .contacts import masked
 
-    g.phonecapture_locale = locale = submission.locale  # the language the form was shown in
-    t = _texts(spec, locale)
+    locale = submission.locale  # the language the form was shown in
+    t = _speak(spec, locale)
     form = VerifyForm()
     notice, status = None, 200
     if request.method == "POST" and form.validate_on_submit():
@@ -177,8 +186,7 @@ def resend_page(form_id: str, submission_id: str):
     if not ResendForm().validate_on_submit():
         abort(400)
     try:
-        g.phonecapture_locale = leads.load_submission(get_state(), submission_id).locale
-        t = _texts(spec, g.phonecapture_locale)
+        t = _speak(spec, leads.load_submission(get_state(), submission_id).locale)
         leads.resend_code(get_state(), get_state().forms.get, submission_id, leads.RequestMeta.from_request())
     except leads.LeadError as exc:
         if exc.status == 404:
@@ -191,16 +199,16 @@ def resend_page(form_id: str, submission_id: str):
 @pages_bp.get("/f/<form_id>/done")
 def done(form_id: str):
     spec = _spec_or_404(form_id)
-    back = None
+    back = locale = None
     sid = request.args.get("s")
     if sid:
         try:
             submission = leads.load_submission(get_state(), sid)
-            back, g.phonecapture_locale = submission.page_url, submission.locale
+            back, locale = submission.page_url, submission.locale
         except leads.LeadError:
             back = None
     if back and not back.startswith(("http://", "https://", "/")):
         back = None
-    t = _texts(spec, g.get("phonecapture_locale"))
+    t = _speak(spec, locale)
     return render_template("phonecapture/message_page.html", spec=spec, t=t,
                            title=t["success_title"], text=t["success_text"], back=back)

@@ -42,6 +42,12 @@ def advance(session, message_id: str, status: str, *, error: str | None = None,
     return moved
 
 
+def _sent_as(session, provider: str, provider_id: str):
+    """The id row of the message ``provider`` knows as ``provider_id``, or None."""
+    return session.execute(select(Message.id).where(Message.provider_id == provider_id,
+                                                    Message.provider == provider)).first()
+
+
 def apply(state, provider: str, updates: list[StatusUpdate], message_key: str | None = None
           ) -> int:
     """Apply receipts; returns how many moved a message. Commits."""
@@ -51,8 +57,7 @@ def apply(state, provider: str, updates: list[StatusUpdate], message_key: str | 
     for upd in updates:
         if upd.status not in RANK:
             continue
-        row = session.execute(select(Message.id).where(Message.provider_id == upd.provider_id,
-                                                       Message.provider == provider)).first()
+        row = _sent_as(session, provider, upd.provider_id)
         if row is None and message_key:
             row = session.execute(select(Message.id).where(
                 Message.idempotency_key == message_key)).first()
@@ -72,8 +77,7 @@ def apply(state, provider: str, updates: list[StatusUpdate], message_key: str | 
     # The send may have recorded its provider id while this receipt was being stored. Both
     # sides look for the other after their own commit, so one of them always sees it.
     for provider_id in waiting:
-        row = session.execute(select(Message.id).where(Message.provider_id == provider_id,
-                                                       Message.provider == provider)).first()
+        row = _sent_as(session, provider, provider_id)
         if row is not None:
             apply_early(state, row.id, provider, provider_id)
     return moved

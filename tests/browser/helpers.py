@@ -75,3 +75,13 @@ def goto(page, url: str, *forms: str):
     finally:
         page.remove_listener("response", seen)
     page.wait_for_timeout(50)
+
+
+def slidein_on_a_phone(site, mobile_context):
+    """A 360 px page scrolled far enough for its slide-in (scroll_pct 50): (page, dialog)."""
+    page = mobile_context.new_page()
+    goto(page, site.url + "/page/slidein?long=40", "slidein")
+    page.evaluate("scrollTo(0, 5000)")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    return page, dialog

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import BACKGROUND_INERT, axe, goto, have_axe, widget_state
+from tests.browser.helpers import BACKGROUND_INERT, axe, goto, have_axe, slidein_on_a_phone, widget_state
 
 
 def test_escape_closes_and_focus_returns(site, page):
@@ -157,11 +157,7 @@ def test_a_slidein_taller_than_the_window_keeps_its_close_button_on_screen(site,
 
 
 def test_a_page_field_focused_behind_a_slidein_is_scrolled_clear_of_it(site, mobile_context):
-    page = mobile_context.new_page()
-    goto(page, site.url + "/page/slidein?long=40", "slidein")
-    page.evaluate("scrollTo(0, 5000)")
-    dialog = page.get_by_role("dialog")
-    dialog.wait_for()
+    page, dialog = slidein_on_a_phone(site, mobile_context)
     page.evaluate("""() => { const e = document.querySelector('#email');
         scrollTo(0, e.getBoundingClientRect().top + scrollY - innerHeight + 40) }""")  # behind it now
     page.wait_for_timeout(200)

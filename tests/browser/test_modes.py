@@ -1,5 +1,5 @@
 """Each display mode, in Chromium, against the real API."""
-from tests.browser.helpers import BACKGROUND_INERT, LAYOUT_SHIFT, goto
+from tests.browser.helpers import BACKGROUND_INERT, LAYOUT_SHIFT, goto, slidein_on_a_phone
 
 PHONE = "Телефон"
 
@@ -167,11 +167,7 @@ def test_the_country_list_sits_beside_the_phone_field_where_there_is_room(site, 
 
 
 def test_slidein_is_compact_on_a_small_screen(site, mobile_context):
-    page = mobile_context.new_page()
-    goto(page, site.url + "/page/slidein?long=40", "slidein")
-    page.evaluate("scrollTo(0, 5000)")
-    dialog = page.get_by_role("dialog")
-    dialog.wait_for()
+    page, dialog = slidein_on_a_phone(site, mobile_context)
     box = dialog.bounding_box()
     assert box["height"] < 740 * 0.3, box  # title and one button, not most of the screen
     assert not dialog.get_by_label(PHONE, exact=True).is_visible()

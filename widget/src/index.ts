@@ -115,7 +115,7 @@ function page() {
   if (!st.s) return; // no form has started yet: the first start counts this page
   count();
   busy = view ? 1 : 0;
-  for (const id in forms) forms[id].o_?.splice(0).forEach((s) => s()), forms[id].o_ && start(forms[id]);
+  for (const f of Object.values(forms)) if (f.o_) f.o_.forEach((s) => s()), start(f); // start() makes a new o_
 }
 
 function boot(s: HTMLScriptElement | null) {
