@@ -40,6 +40,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Texts added after forms were first versioned: left out of a form's dump while unset, so a config
+#: that does not set them keeps its ``FormSpec.version``.
+LATER_TEXTS = ("new_tab",)
+
+
+def _drop_unset(data, keys):
+    for key in keys:
+        if isinstance(data, dict) and data.get(key) is None:
+            data.pop(key, None)
+    return data
+
+
 class Texts(_Strict):
     """Every text the visitor reads can be set per form; unset ones use the built-in ru/en
     texts of ``texts.UI``. ``{phone}`` (code_sent), ``{masked}`` (code_hint), ``{n}`` (error_code) and
@@ -64,6 +76,7 @@ class Texts(_Strict):
     optional: str | None = None
     country: str | None = None
     policy: str | None = None
+    new_tab: str | None = None  # said with the policy link, which opens in a new tab
     code_sent: str | None = None
     error_required: str | None = None
     error_phone: str | None = None
@@ -79,6 +92,10 @@ class Texts(_Strict):
     errors_title: str | None = None
     resent: str | None = None
     csrf: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_later_texts(self, handler):
+        return _drop_unset(handler(self), LATER_TEXTS)
 
     @field_validator("*")
     @classmethod
@@ -110,11 +127,7 @@ class FormTexts(Texts):
     @model_serializer(mode="wrap")
     def _without_unset_languages(self, handler):
         # A config without per-language texts dumps as it did before they existed (FormSpec.version).
-        data = handler(self)
-        for lang in LANGUAGES:
-            if isinstance(data, dict) and data.get(lang) is None:
-                data.pop(lang, None)
-        return data
+        return _drop_unset(handler(self), LANGUAGES + LATER_TEXTS)
 
     def for_locale(self, locale: str) -> dict[str, str]:
         """The texts this form sets for ``locale``: the flat ones, then that language's own."""

@@ -22,6 +22,7 @@ UI: dict[str, dict[str, str]] = {
         "optional": "необязательно",
         "country": "Страна",
         "policy": "Политика конфиденциальности",
+        "new_tab": "(откроется в новой вкладке)",
         "code_title": "Введите код из SMS",
         "code_label": "Код из SMS",
         "code_sent": "Код отправлен на {phone}",
@@ -55,6 +56,7 @@ UI: dict[str, dict[str, str]] = {
         "optional": "optional",
         "country": "Country",
         "policy": "Privacy policy",
+        "new_tab": "(opens in a new tab)",
         "code_title": "Enter the code from the SMS",
         "code_label": "Code from SMS",
         "code_sent": "Code sent to {phone}",
@@ -137,8 +139,8 @@ def fill(text: str, **values) -> str:
 WIDGET_KEYS = {
     "title": "t", "offer": "o", "purpose": "pu", "promise": "pr", "submit": "s", "teaser": "te",
     "phone_label": "pl", "name_label": "nl", "optional": "op", "country": "co", "policy": "po",
-    "code_title": "ct", "code_label": "cl", "code_sent": "cs", "verify": "v", "resend": "r",
-    "wrong_number": "w", "success_title": "st", "success_text": "sx", "close": "x",
+    "new_tab": "nt", "code_title": "ct", "code_label": "cl", "code_sent": "cs", "verify": "v",
+    "resend": "r", "wrong_number": "w", "success_title": "st", "success_text": "sx", "close": "x",
     "error_required": "er", "error_phone": "ep", "error_consent": "ec", "error_code": "ek",
     "error_gone": "eg", "error_rate": "et", "error_network": "en",
 }
@@ -169,5 +171,5 @@ def widget_texts(spec, locale: str | None = None) -> dict[str, str]:
     if spec.mode == "inline":
         drop.add("close")  # no close button, no success "close" either
     if not any(c.policy_url for c in spec.consents):
-        drop.add("policy")
+        drop |= {"policy", "new_tab"}
     return {k: v for k, v in texts.items() if k not in drop}

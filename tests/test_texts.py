@@ -77,3 +77,11 @@ def test_a_flat_config_keeps_its_version_and_its_consent_text_version():
     blob = json.dumps([c.purpose, "ru", CONSENT[0]["text"], c.policy_url], ensure_ascii=False)
     assert c.text_version("ru") == hashlib.sha256(blob.encode()).hexdigest()
     assert c.text_for("en") == c.text_for("ru") == CONSENT[0]["text"]
+
+
+def test_texts_added_later_leave_the_version_of_a_config_that_does_not_set_them_alone():
+    """new_tab came after forms were versioned: unset, they are not in the dump
+    (the hashes are those of the same configs before the texts existed)."""
+    assert spec(texts={"title": "Звонок"}).version == "c44c3ff6e5b6"
+    assert spec(texts={"title": "Звонок", "en": {"title": "Call"}}).version == "44264d00ee0a"
+    assert spec(texts={"title": "Звонок", "new_tab": "(в новом окне)"}).version != "c44c3ff6e5b6"

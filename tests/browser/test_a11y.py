@@ -165,3 +165,72 @@ def test_a_page_field_focused_behind_a_slidein_is_scrolled_clear_of_it(site, mob
     page.wait_for_timeout(300)
     field, panel = page.locator("#email").bounding_box(), dialog.bounding_box()
     assert field["y"] + field["height"] <= panel["y"], (field, panel)  # not hidden (WCAG 2.4.11)
+
+
+# The text of each element the dialog's aria-describedby names (undefined: a missing one).
+DESCRIBED = """e => (e.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+  .map(i => e.getRootNode().getElementById(i)?.textContent)"""
+
+
+def test_a_popup_and_a_slidein_are_described_by_the_offer_and_why_the_number_is_asked(site, page):
+    goto(page, site.url + "/page/button", "button")
+    page.get_by_role("button", name="Перезвоните мне").click()
+    assert page.get_by_role("dialog").evaluate(DESCRIBED) == [
+        "Поможем выбрать чайник под вашу воду.", "Номер нужен только для ответа на заявку"]
+    page.keyboard.press("Escape")
+    goto(page, site.url + "/page/slidein?long=40", "slidein")
+    page.mouse.wheel(0, 5000)
+    assert page.get_by_role("dialog").evaluate(DESCRIBED)[1] == "Номер нужен только для ответа на заявку"
+
+
+@pytest.mark.parametrize("purpose, described", [
+    ("Номер нужен для звонка", ["Номер нужен для звонка"]), ("", [])])
+def test_a_form_without_an_offer_or_a_purpose_is_described_by_what_it_shows(site, page, purpose, described):
+    def bare(route):  # the form's config without an offer, and with this purpose
+        response = route.fetch()
+        cfg = response.json()
+        del cfg["texts"]["o"]
+        cfg["texts"]["pu"] = purpose
+        route.fulfill(response=response, json=cfg)
+
+    page.route("**/api/v1/forms/button*", bare)
+    goto(page, site.url + "/page/button", "button")
+    page.get_by_role("button", name="Перезвоните мне").click()
+    assert page.get_by_role("dialog").evaluate(DESCRIBED) == described  # no id of a missing element
+
+
+@pytest.mark.parametrize("how", ["link", "api"])
+def test_a_slidein_the_visitor_opens_takes_focus_and_gives_it_back(site, page, how):
+    goto(page, site.url + "/page/slidein?cta=1", "slidein")
+    opener = page.get_by_role("link", name="Перезвонить мне")  # data-phonecapture-open
+    opener.focus()
+    if how == "link":
+        page.keyboard.press("Enter")
+    else:
+        page.evaluate("() => PhoneCapture.open('slidein')")
+    field = page.get_by_role("dialog").get_by_label("Телефон", exact=True)
+    field.wait_for()
+    assert field.evaluate("e => e.getRootNode().activeElement === e")
+    page.keyboard.press("Escape")
+    assert page.get_by_role("dialog").count() == 0
+    assert opener.evaluate("e => document.activeElement === e")
+
+
+def test_a_compact_slidein_the_visitor_opens_on_a_phone_opens_whole_with_focus_in_the_field(site, mobile_context):
+    page = mobile_context.new_page()
+    goto(page, site.url + "/page/slidein?cta=1", "slidein")
+    page.get_by_role("link", name="Перезвонить мне").tap()
+    field = page.get_by_role("dialog").get_by_label("Телефон", exact=True)
+    field.wait_for()
+    assert field.is_visible() and field.evaluate("e => e.getRootNode().activeElement === e")
+
+
+@pytest.mark.parametrize("lang, said", [("ru", "Политика конфиденциальности (откроется в новой вкладке)"),
+                                        ("en", "Privacy policy (opens in a new tab)")])
+def test_the_policy_link_says_it_opens_a_new_tab(site, page, lang, said):
+    form = "button" if lang == "ru" else "button_en"
+    goto(page, site.url + f"/page/{form}?lang={lang}", form)
+    page.locator("[data-phonecapture-teaser] button").click()
+    link = page.get_by_role("dialog").get_by_role("link", name=said, exact=True).first
+    assert link.get_attribute("target") == "_blank"
+    assert link.inner_text() == said.split(" (")[0]  # what is seen stays the same

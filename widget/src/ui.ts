@@ -2,9 +2,9 @@
  * One form on screen: phone step → SMS-code step → success, in an open shadow root.
  * kind "o" modal (popup, exit intent, teaser, API): a native <dialog> opened with showModal(),
  * so the browser makes the page inert, puts the form in the top layer and gives focus back on
- * close; "s" slide-in (an open, non-modal dialog: no focus move, no trap); "i" inline (a
- * section of the page). Texts come resolved in the config (cfg.texts, short keys:
- * docs/widget.md).
+ * close; "s" slide-in (an open, non-modal dialog, no trap: focus moves in only when the visitor
+ * opened it, and goes back on close); "i" inline (a section of the page). Texts come resolved
+ * in the config (cfg.texts, short keys: docs/widget.md).
  */
 import { CSS } from "./css";
 import { h, on, type Kid } from "./dom";
@@ -74,17 +74,21 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
     el.ariaInvalid = "true";
     return el;
   };
+  // The slide-in's whole form, with focus in the phone field (on a small screen it starts as its
+  // title and a button).
+  const grow = () => (box.classList.add("v"), tel.focus());
   const nm = cfg.fields?.name; // sent only when the form has a name field
   const cs = cfg.countries;
-  // Step 1, built here unless the server drew it (same markup: templates/phonecapture/_inline.html).
+  // Step 1, built here unless the server drew it (same markup: templates/phonecapture/_inline.html),
+  // labelled by its title and described by the offer and why the number is asked (read on open).
   if (!drawn)
-    sr.append(h(inline ? "section" : "dialog", { class: "d " + kind, "aria-modal": modal && "true", "aria-labelledby": "t", tabindex: -1 },
+    sr.append(h(inline ? "section" : "dialog", { class: "d " + kind, "aria-modal": modal && "true", "aria-labelledby": "t", "aria-describedby": (T.o ? "o " : "") + (T.pu && "pu"), tabindex: -1 },
       h("div", {},
         !inline && h("button", { class: "x", type: "button", "aria-label": T.x, onclick: () => close() }, "×"), h("h2", { id: "t" }, T.t),
         // Slide-in on a small screen: title and this button until the visitor asks for the form.
-        kind == "s" && btn("b z", T.s, () => (box.classList.add("v"), tel.focus())),
+        kind == "s" && btn("b z", T.s, grow),
         h("div", { class: "k" }, h("form", { id: "f", novalidate: true },
-          T.o && h("p", {}, T.o),
+          T.o && h("p", { id: "o" }, T.o),
           nm && field("n", label("n", T.nl + (nm == "optional" ? " (" + T.op + ")" : "")), input("n", { autocomplete: "name", maxlength: 100, required: nm == "required" })),
           field("p", label("p", T.pl),
             // The calling code first: a narrow select cuts the name, never the code.
@@ -92,7 +96,7 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
               input("p", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, "aria-describedby": "pu pe" })),
             h("p", { class: "m", id: "pu" }, T.pu)),
           ...(cfg.consents || []).map((c, i) => field("c" + i, h("label", { class: "c" }, input("c" + i, { type: "checkbox", class: "", "aria-required": c.r && "true" }),
-            h("span", {}, c.t, c.u && " ", c.u && h("a", { href: c.u, target: "_blank", rel: "noopener" }, T.po))))),
+            h("span", {}, c.t, c.u && " ", c.u && h("a", { href: c.u, target: "_blank", rel: "noopener", "aria-label": T.po + " " + T.nt }, T.po))))),
           h("input", { class: "h", name: "hp", tabindex: -1, "aria-hidden": "true", autocomplete: "off" }),
           btn("b", T.s), T.pr && h("p", { class: "m" }, T.pr), h("p", { class: "e", id: "fe", "aria-live": "polite" }))))));
   const $ = (id: string) => sr.getElementById(id) as HTMLInputElement;
@@ -274,6 +278,8 @@ export function mount(f: Form, kind: Kind, host: HTMLElement, user?: boolean, go
     (user ? tel : box).focus();
   } else if (!inline) {
     box.open = true;
+    // Not by itself (it never takes focus from the page), but when the visitor asked for it.
+    user && grow();
     // A page control that takes keyboard focus behind the slide-in is scrolled clear of it
     // (WCAG 2.4.11: focus not hidden).
     on(document, "focusin", (e: FocusEvent) => {
