@@ -42,7 +42,7 @@ class _Strict(BaseModel):
 
 #: Texts added after forms were first versioned: left out of a form's dump while unset, so a config
 #: that does not set them keeps its ``FormSpec.version``.
-LATER_TEXTS = ("new_tab",)
+LATER_TEXTS = ("new_tab", "error_page_title")
 
 
 def _drop_unset(data, keys):
@@ -54,8 +54,9 @@ def _drop_unset(data, keys):
 
 class Texts(_Strict):
     """Every text the visitor reads can be set per form; unset ones use the built-in ru/en
-    texts of ``texts.UI``. ``{phone}`` (code_sent), ``{masked}`` (code_hint), ``{n}`` (error_code) and
-    ``{s}`` (error_rate) are filled in (``texts.PLACEHOLDERS``); any other ``{name}`` is refused."""
+    texts of ``texts.UI``. ``{phone}`` (code_sent), ``{masked}`` (code_hint), ``{n}`` (error_code),
+    ``{s}`` (error_rate) and ``{title}`` (error_page_title) are filled in (``texts.PLACEHOLDERS``);
+    any other ``{name}`` is refused."""
 
     title: str | None = None
     offer: str | None = None
@@ -90,6 +91,7 @@ class Texts(_Strict):
     back: str | None = None
     hp_label: str | None = None
     errors_title: str | None = None
+    error_page_title: str | None = None
     resent: str | None = None
     csrf: str | None = None
 

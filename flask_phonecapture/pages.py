@@ -113,6 +113,29 @@ def _widget_css() -> str:
         return fh.read().strip()
 
 
+def _summary(form, fields: dict[str, str | None]) -> list[tuple[str | None, str]]:
+    """The error summary of a page that comes back with errors (_error_summary.html): the form's
+    own errors, then each field's first, linked to the id the page gives it. ``fields``: name →
+    id, in the order the page shows them (None: not shown); a field the page does not show (the
+    honeypot, a hidden field) is still listed, without a link, rather than failing in silence."""
+    errors: list[tuple[str | None, str]] = [(None, e) for e in form.form_errors]
+    names = [*fields, *(n for n in form._fields if n not in fields and n != "csrf_token")]
+    for name in names:
+        field = form._fields.get(name)  # the name field exists only in forms that ask for it
+        if field is not None and field.errors:
+            errors.append((fields.get(name), field.errors[0]))
+    return errors
+
+
+def _form_page(spec, form, locale: str | None):
+    """The no-JS form page: its title is the page's <h1>, its errors summed up at the top."""
+    ctx = _context(spec, form, locale)
+    pc = f"pc-{spec.id}-"  # the ids of templates/phonecapture/_form.html
+    fields = {"name": pc + "name", "country": pc + "country" if len(ctx["countries"]) > 1 else None,
+              "phone": pc + "phone", **{f"consent_{c.purpose}": f"{pc}c-{c.purpose}" for c in spec.consents}}
+    return render_template("phonecapture/form_page.html", errors=_summary(form, fields), **ctx)
+
+
 @pages_bp.route("/f/<form_id>", methods=["GET", "POST"])
 def form_page(form_id: str):
     spec = _spec_or_404(form_id)
@@ -122,7 +145,7 @@ def form_page(form_id: str):
         _speak(spec, locale)
         form = submission_form(spec, formdata=None, locale=locale)
         form.page_url.data = request.referrer or ""
-        return render_template("phonecapture/form_page.html", **_context(spec, form, locale))
+        return _form_page(spec, form, locale)
     locale = leads.token_locale(spec, request.form.get("token"))
     t = _speak(spec, locale)
     form = submission_form(spec, locale=locale)  # request.form, CSRF checked
@@ -141,7 +164,7 @@ def form_page(form_id: str):
     except leads.LeadError as exc:
         form.form_errors.append(exc.message)
         status = exc.status
-    return render_template("phonecapture/form_page.html", **_context(spec, form, locale)), status
+    return _form_page(spec, form, locale), status
 
 
 @pages_bp.route("/f/<form_id>/verify/<submission_id>", methods=["GET", "POST"])
@@ -169,6 +192,9 @@ def verify_page(form_id: str, submission_id: str):
             status = exc.status
     elif request.method == "POST":
         status = 422
+        if form.errors.get("csrf_token"):  # a stale session: say so (the form page does too)
+            form.form_errors.append(t["csrf"])
+            status = 400
     if request.args.get("resent"):
         notice = t["resent"]
     return render_template("phonecapture/verify_page.html", spec=spec, form=form, t=t,
@@ -177,7 +203,7 @@ def verify_page(form_id: str, submission_id: str):
                            # filled as the widget fills its texts (a stray brace stays as is)
                            code_hint=fill(t["code_hint"], masked=masked(state, submission.contact)
                                           .replace(" ", "\u00a0")),  # no wrap
-                           notice=notice), status
+                           notice=notice, errors=_summary(form, {"code": "pc-code"})), status
 
 
 @pages_bp.post("/f/<form_id>/resend/<submission_id>")

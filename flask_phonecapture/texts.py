@@ -44,6 +44,7 @@ UI: dict[str, dict[str, str]] = {
         "back": "Вернуться на страницу",
         "hp_label": "Не заполняйте это поле",
         "errors_title": "Проверьте форму",
+        "error_page_title": "Ошибка: {title}",
         "resent": "Новый код отправлен.",
         "csrf": "Форма устарела (CSRF). Отправьте её ещё раз.",
     },
@@ -77,6 +78,7 @@ UI: dict[str, dict[str, str]] = {
         "back": "Back to the page",
         "hp_label": "Leave this field empty",
         "errors_title": "Please check the form",
+        "error_page_title": "Error: {title}",
         "resent": "A new code has been sent.",
         "csrf": "The form has expired (CSRF). Please send it again.",
     },
@@ -118,7 +120,7 @@ def answer_texts(spec, locale: str | None = None) -> dict[str, str]:
 #: unknown name would be filled with nothing.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "code_sent": frozenset({"phone"}), "error_code": frozenset({"n"}), "error_rate": frozenset({"s"}),
-    "code_hint": frozenset({"masked"}),
+    "code_hint": frozenset({"masked"}), "error_page_title": frozenset({"title"}),
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -145,7 +147,7 @@ WIDGET_KEYS = {
     "error_gone": "eg", "error_rate": "et", "error_network": "en",
 }
 
-_NO_JS_ONLY = {"code_hint", "back", "hp_label", "errors_title", "resent", "csrf"}
+_NO_JS_ONLY = {"code_hint", "back", "hp_label", "errors_title", "error_page_title", "resent", "csrf"}
 
 
 def resolved(spec, locale: str | None = None) -> dict[str, str]:

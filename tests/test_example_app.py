@@ -37,3 +37,17 @@ def test_settings_come_from_flask_prefixed_environment(shop):
 def test_demo_generates_keys_in_the_instance_folder(shop, tmp_path):
     assert shop.extensions["phonecapture"].demo_keys
     assert (tmp_path / "phonecapture-keys.json").exists()
+
+
+def test_the_no_js_error_page_in_the_shops_layout_says_error_in_its_title_and_sums_up(shop):
+    """The shop overrides phonecapture/base.html; the page's own title and summary still show."""
+    import re
+
+    from tests.test_nojs_form import hidden
+
+    client = shop.test_client()
+    form = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    page = client.post("/phonecapture/f/callback", data={
+        "csrf_token": hidden(form, "csrf_token"), "token": hidden(form, "token"), "phone": "12"}).get_data(as_text=True)
+    assert re.search(r"<title>Ошибка: [^<]+</title>", page) and 'class="phonecapture-summary"' in page
+    assert len(re.findall(r"<h1\b", page)) == 1

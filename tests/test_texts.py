@@ -80,7 +80,7 @@ def test_a_flat_config_keeps_its_version_and_its_consent_text_version():
 
 
 def test_texts_added_later_leave_the_version_of_a_config_that_does_not_set_them_alone():
-    """new_tab came after forms were versioned: unset, they are not in the dump
+    """new_tab and error_page_title came after forms were versioned: unset, they are not in the dump
     (the hashes are those of the same configs before the texts existed)."""
     assert spec(texts={"title": "Звонок"}).version == "c44c3ff6e5b6"
     assert spec(texts={"title": "Звонок", "en": {"title": "Call"}}).version == "44264d00ee0a"
