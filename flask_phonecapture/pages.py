@@ -73,10 +73,10 @@ def render_form_snippet(form_id: str, page_url: str | None = None, lang: str | N
 def _prefilled(spec, page_url: str | None = None):
     """An empty submission form carrying this page's source (URL, referrer, UTM tags)."""
     form = submission_form(spec, formdata=None)
-    form.page_url.data = page_url or request.url
-    form.referrer.data = request.referrer or ""
+    form.put_source("page_url", page_url or request.url)
+    form.put_source("referrer", request.referrer)
     for key in SOURCE_KEYS[2:]:  # the tags and click ids of this page's URL
-        getattr(form, key).data = request.args.get(key, "")
+        form.put_source(key, request.args.get(key))
     return form
 
 
@@ -144,7 +144,7 @@ def form_page(form_id: str):
         locale = locale_for(spec, request.args.get("lang"))
         _speak(spec, locale)
         form = submission_form(spec, formdata=None, locale=locale)
-        form.page_url.data = request.referrer or ""
+        form.put_source("page_url", request.referrer)
         return _form_page(spec, form, locale)
     locale = leads.token_locale(spec, request.form.get("token"))
     t = _speak(spec, locale)

@@ -94,6 +94,13 @@ class SubmissionFormBase(FlaskForm):
     yclid = HiddenField(validators=[Optional(), Length(max=255)])
     fbclid = HiddenField(validators=[Optional(), Length(max=255)])
 
+    def put_source(self, key: str, value: str | None) -> None:
+        """The server fills a hidden source field itself (the no-JS form): cut to the length
+        the field accepts, so a long URL, referrer or tag never makes the submission fail."""
+        field = getattr(self, key)
+        cap = next((v.max for v in field.validators if isinstance(v, Length)), None)
+        field.data = (value or "")[:cap]
+
     def consent_fields(self):
         return [(name[len("consent_"):], field) for name, field in self._fields.items()
                 if name.startswith("consent_")]

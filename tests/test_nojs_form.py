@@ -211,3 +211,23 @@ def test_a_code_hint_with_a_stray_brace_is_shown_as_written(make_app):
     page = client.get(verify_url)
     assert page.status_code == 200
     assert re.search(r"Code \{\} sent to \+1\u00a0[^<]*23\.", page.get_data(as_text=True))
+
+
+def test_a_long_referrer_or_tag_never_makes_the_no_js_submission_fail(make_app):
+    """The server fills the hidden source fields itself: it cuts them to what it accepts."""
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    long_referrer = "https://search.example/?q=" + "чайник" * 600  # over 2,048 characters
+    client.get("/phonecapture/f/callback")
+    html = client.get("/phonecapture/f/callback", headers={"Referer": long_referrer}).get_data(as_text=True)
+    assert len(hidden(html, "page_url")) == 2048
+    response = post_form(client, html, phone="8 912 345 67 89", consent_service_sms="y")
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    with app.test_request_context("/product/kettle?utm_campaign=" + "x" * 400,
+                                  headers={"Referer": long_referrer}):
+        snippet = render_template_string(PAGE)
+    assert len(hidden(snippet, "utm_campaign")) == 255 and len(hidden(snippet, "referrer")) == 2048
+    with app.app_context():
+        submission = get_state().db.session.execute(select(Submission)).scalar_one()
+        assert submission.page_url.startswith("https://search.example/?q=")
