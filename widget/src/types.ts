@@ -9,7 +9,7 @@ export interface Country {
   g: string; // national number pattern
   e: string; // example national number
   f: [pattern: string, display: string, template: string, leading: string[]][];
-  d?: string; // leading digits of a region sharing its code
+  d?: string; // digits after the code that make it this region, not a sibling of that code
   t?: string; // national prefix transform rule ("9\\1": the groups of p), AR, BR, NANP islands
 }
 
