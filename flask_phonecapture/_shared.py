@@ -302,6 +302,68 @@ def split(code: int, allowed: tuple[str, ...]) -> dict[str, tuple[str, str]]:
     return out
 
 
+def unformatted(region: str, formats: list) -> str | None:
+    """A regex (tested whole) of the valid numbers of ``region`` that no format of ``formats``
+    (the widget's ``f``) fits, which phonenumbers leaves unformatted: DE ``16412345``, TR
+    ``444 1444``. None when there are none (most regions). The widget shows these as they are and
+    groups any other number that cannot be a whole one yet by its template, so a number being
+    typed does not lose its grouping at every length phonenumbers would call possible."""
+    g = _Region(region, True)
+    k = 1 + len(g.types)
+    slots = [g.general[0]] + [a for a, _ in g.types]
+    leads = set()
+    for pat, _d, _t, lead in formats:
+        slots.append(_auto(pat))
+        if lead:
+            slots.append(_auto(lead[-1]))
+            leads.add(len(slots) - 1)
+
+    def step(qs: tuple, ch: str) -> tuple:
+        out = []
+        for i, (a, q) in enumerate(zip(slots, qs)):
+            q = -2 if q == -2 else a.step(q, ch)
+            out.append(-2 if i in leads and (q == -2 or a.done(q)) else q)
+        return tuple(out)
+
+    def member(qs: tuple, n: int) -> bool:
+        if not _valid(g, qs, n):
+            return False
+        i = k
+        for _p, _d, _t, lead in formats:
+            full = slots[i].done(qs[i])
+            i += 1
+            if lead:
+                full = full and qs[i] == -2
+                i += 1
+            if full:
+                return False
+        return True
+
+    memo: dict = {}
+
+    def gen(qs: tuple, n: int) -> str | None:
+        key = (qs, n)
+        if key not in memo:
+            groups: dict[str, list[str]] = {}
+            if n < _MAX:
+                for ch in _DIGITS:
+                    nq = step(qs, ch)
+                    if nq[0] != -1:  # the general description still fits
+                        sub = gen(nq, n + 1)
+                        if sub is not None:
+                            groups.setdefault(sub, []).append(ch)
+            alts = [_cls(chs) + sub for sub, chs in groups.items()]
+            body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")" if alts else ""
+            here = n > 0 and member(qs, n)
+            if here and body:
+                body = (body if _atom(body) else "(?:" + body + ")") + "?"
+            memo[key] = body if (here or alts) else None
+        return memo[key]
+
+    out = gen(tuple(a.start for a in slots), 0)
+    return _tidy(_bare(out)) if out else None
+
+
 def _bare(rx: str) -> str:
     """Without an outer ``(?:…)``: the widget wraps the pattern in its own."""
     return rx[3:-1] if rx.startswith("(?:") and _balanced(rx) else rx
@@ -341,8 +403,21 @@ def _cls(chs: list[str]) -> str:
 
 
 def _tidy(rx: str) -> str:
-    """Runs of ``\\d`` as ``\\d{n}``."""
-    return re.sub(r"(?:\\d){2,}(?![?{*+])", lambda m: "\\d{%d}" % (len(m.group(0)) // 2), rx)
+    """Runs of digits as counts: ``\\d\\d`` → ``\\d{2}``, ``\\d(?:\\d\\d?)?`` → ``\\d{1,3}``."""
+    D = r"\\d\{(\d+),(\d+)\}"
+    rx = re.sub(r"\\d(?![{])", r"\\d{1,1}", rx.replace("\\d?", "\\d{0,1}"))
+    rx = re.sub(r"\\d\{(\d+)\}", r"\\d{\1,\1}", rx)
+    while True:
+        new = re.sub(D + D, lambda m: "\\d{%d,%d}" % (int(m[1]) + int(m[3]), int(m[2]) + int(m[4])), rx)
+        new = re.sub(D + r"\(\?:" + D + r"\)\?", lambda m: "\\d{%s,%d}" % (m[1], int(m[2]) + int(m[4]))
+                     if int(m[3]) <= 1 + int(m[2]) - int(m[1]) else m[0], new)
+        new = re.sub(r"\(\?:" + D + r"\)\?", lambda m: "\\d{0,%s}" % m[2] if int(m[1]) <= 1 else m[0], new)
+        if new == rx:
+            break
+        rx = new
+    rx = re.sub(D, lambda m: "\\d" + ("" if m[2] == "1" else "?" if m[2] == "1" else "{%s}" % m[1])
+                if m[1] == m[2] else "\\d?" if (m[1], m[2]) == ("0", "1") else m[0], rx)
+    return rx
 
 
 import re  # noqa: E402  (after the parser import, for _tidy)

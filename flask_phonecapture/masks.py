@@ -14,6 +14,7 @@ Shape of one entry (short keys: it travels with every form config)::
      "g": "8\\d{13}|[347-9]\\d{9}",  # national number pattern (is a reading viable?)
      "d": "33|7",               # digits telling regions of a shared code apart (see below)
      "e": "9123456789",         # example national number (placeholder)
+     "u": "444\\d{4}",           # valid numbers no format fits, shown as typed (optional; TR)
      "f": [[pattern, display, template, [leading-digit patterns...]], ...]}
 
 ``display`` is phonenumbers' INTERNATIONAL format string with ``$n`` groups and the first
@@ -36,7 +37,7 @@ from __future__ import annotations
 import functools
 import re
 
-from ._shared import split
+from ._shared import split, unformatted
 
 __all__ = ["country_masks"]
 
@@ -155,6 +156,9 @@ def _entry(region: str, locale: str) -> tuple:
     }
     if meta.leading_digits:
         entry["d"] = meta.leading_digits
+    u = unformatted(region, formats)
+    if u:  # DE 16412345, TR 4441444: whole numbers phonenumbers leaves as they are
+        entry["u"] = u
     if meta.national_prefix_transform_rule:  # AR "0 11 15 …" → "9 11 …", BR carrier codes
         entry["t"] = meta.national_prefix_transform_rule  # "9\\1": groups of "p"
     # A tuple of items keeps the cached value immutable; country_masks() rebuilds dicts.

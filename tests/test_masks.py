@@ -144,3 +144,21 @@ def test_forms_without_two_regions_of_one_code_are_unchanged():
     ru, kz, by = country_masks(["RU", "KZ", "BY"])
     assert (ru["d"], kz["d"]) == ("[3489]", "7") and "d" not in by
     assert all("d" not in c for c in country_masks(["US", "GB", "DE"]))
+
+
+def test_valid_numbers_no_format_fits_are_listed():
+    """"u": the whole numbers phonenumbers leaves unformatted, so the widget can group every
+    other number being typed by its template instead of dropping the grouping."""
+    de, tr, ru, gb = country_masks(["DE", "TR", "RU", "GB"])
+    assert tr["u"] == "444\\d{4}"
+    assert re.fullmatch(de["u"], "16412345") and not re.fullmatch(de["u"], "1641234567")
+    assert "u" not in ru and "u" not in gb
+    for region in ("DE", "TR", "CN", "JP", "KZ"):
+        (c,) = country_masks([region])
+        for kind in range(11):
+            num = phonenumbers.example_number_for_type(region, kind)
+            if num is None or phonenumbers.region_code_for_number(num) != region:
+                continue
+            nsn = phonenumbers.national_significant_number(num)
+            shown = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            assert bool(c.get("u") and re.fullmatch(c["u"], nsn)) == (shown == f"+{c['c']} {nsn}"), nsn

@@ -157,6 +157,37 @@ def shared(allowed: list[str]) -> dict:
     return {"allowed": allowed, "countries": country_masks(allowed, "en"), "numbers": out}
 
 
+# Regions whose numbers regrouped back and forth while typed: every example number typed digit
+# by digit. ``whole[i]`` is phonenumbers' display of the first i+1 digits where they are a valid
+# number by themselves (the widget must show exactly that); "~" and the display where they are
+# not valid but a format fits them whole (phonenumbers groups them so; the widget can't tell
+# them from a valid number); else "".
+TYPED = ["BR", "CN", "JP", "DE", "GB", "TR", "RU"]
+
+
+def typing() -> list[dict]:
+    out = []
+    for region in TYPED:
+        cc = phonenumbers.country_code_for_region(region)
+        for num in samples(region):
+            nsn = phonenumbers.national_significant_number(num)
+            whole = []
+            for j in range(1, len(nsn) + 1):
+                part = phonenumbers.parse(f"+{cc}{nsn[:j]}") if j > 1 else None
+                ok = part is not None and phonenumbers.is_valid_number(part) and \
+                    phonenumbers.region_code_for_number(part) == region and \
+                    phonenumbers.national_significant_number(part) == nsn[:j]
+                if ok:
+                    whole.append(display(part))
+                elif part is not None and phonenumbers.format_number(part, F.INTERNATIONAL) != f"+{cc} {nsn[:j]}" \
+                        and phonenumbers.national_significant_number(part) == nsn[:j]:
+                    whole.append("~" + display(part))  # not a valid number, but a format fits it whole
+                else:
+                    whole.append("")
+            out.append({"region": region, "nsn": nsn, "whole": whole})
+    return out
+
+
 def main() -> None:
     numbers = []
     for region in REGIONS:
@@ -181,7 +212,8 @@ def main() -> None:
     data = {"regions": REGIONS, "countries": country_masks(REGIONS, "en"), "numbers": numbers,
             "transform": {"countries": country_masks(sorted({r for r, _ in TRANSFORMED}), "en"),
                           "cases": transform},
-            "shared": [shared(allowed) for allowed in SHARED]}
+            "shared": [shared(allowed) for allowed in SHARED],
+            "typing": {"countries": country_masks(TYPED, "en"), "numbers": typing()}}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(numbers)} numbers in {len(REGIONS)} regions")

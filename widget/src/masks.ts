@@ -146,7 +146,9 @@ export function format(c: Country, d: string): string {
       return head + d.replace(rx(pat), disp);
     }
   }
-  if (complete(c, d)) return head + d; // phonenumbers leaves it unformatted too
+  // A whole number no format fits: phonenumbers leaves it as it is (the server lists them in
+  // "u"). Any other is still being typed: it keeps its template's grouping.
+  if (c.u && rx(c.u, true).test(d)) return head + d;
   const i = Math.max(0, d.length - 3);
   for (const [, , tpl, lead] of c.f) {
     if (lead.length && !rx(lead[Math.min(i, lead.length - 1)]).test(d)) continue;

@@ -215,3 +215,30 @@ describe("a local-number rule of a region inside a shared code", () => {
     expect(e164(parse("778112", gg[0], gg))).toBe("+441481778112");
   });
 });
+
+describe("as-you-type grouping is stable", () => {
+  // Typed digit by digit, each display extends the one before (only grows), except: once
+  // within the first three digits, when they choose the format (libphonenumber's as-you-type
+  // formatter decides from three: Brazil's "+55 1" → "+55 (11", "+55 (8" → "+55 80"); and next
+  // to a length where the digits typed so far are a valid number by themselves: that whole
+  // number is shown exactly as phonenumbers shows it, which may group differently (German
+  // 177 99123456 → 177 99 1234567, UK 800 123456 → 800 123 4567), or where a format fits them
+  // whole although they are no valid number ("~": Chinese 10 123456 → 10 1234 567, as
+  // phonenumbers groups +86 10123456; the widget has no validity patterns to know).
+  const t = (data as unknown as { typing: { countries: Country[]; numbers: { region: string; nsn: string; whole: string[] }[] } }).typing;
+  for (const region of new Set(t.numbers.map((n) => n.region))) {
+    const nums = t.numbers.filter((n) => n.region == region);
+    it(`${region}: ${nums.length} numbers`, () => {
+      const c = t.countries.find((x) => x.r == region)!;
+      for (const n of nums) {
+        const shown = [...n.nsn].map((_, i) => format(c, n.nsn.slice(0, i + 1)));
+        let free = 0;
+        shown.forEach((s, i) => {
+          if (n.whole[i]) expect(s, `${n.nsn.slice(0, i + 1)} is a whole number`).toBe(n.whole[i].replace("~", ""));
+          if (i && !s.startsWith(shown[i - 1]) && !n.whole[i] && !n.whole[i - 1]) free += i < 3 ? 1 : 2;
+        });
+        expect(free, `${n.nsn}: ${shown.join(" | ")}`).toBeLessThanOrEqual(1);
+      }
+    });
+  }
+});
