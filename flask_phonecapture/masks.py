@@ -12,8 +12,9 @@ Shape of one entry (short keys: it travels with every form config)::
      "x": "810",                # international (exit) prefix regex; "00" is always accepted too
      "l": [10, 14],             # possible lengths of the national significant number
      "g": "8\\d{13}|[347-9]\\d{9}",  # national number pattern (is a reading viable?)
-     "d": "33|7",               # leading digits telling regions of a shared code apart (optional)
+     "d": "33|7",               # digits telling regions of a shared code apart (see below)
      "e": "9123456789",         # example national number (placeholder)
+     "u": "444\\d{4}",           # valid numbers no format fits, shown as typed (optional; TR)
      "f": [[pattern, display, template, [leading-digit patterns...]], ...]}
 
 ``display`` is phonenumbers' INTERNATIONAL format string with ``$n`` groups and the first
@@ -22,11 +23,21 @@ group wrapped in parentheses where the national format shows it so (Russia:
 longest number the pattern allows, so the widget can format a number still being typed.
 Regions that share a calling code with formats defined only on the main region (KZ → RU)
 get the main region's formats.
+
+``d`` is tested on the digits after the calling code, as a prefix: the region whose ``d``
+matches is the one ``phonenumbers.region_code_for_number`` will give. It is phonenumbers'
+``leading_digits`` where the metadata has them (KZ, JM); for a region without them that the
+form allows together with another region of its code (US and CA, GB and GG), it is computed
+from the number patterns (``_shared.split``): CA ``2(?:04|[23]6|…)|…`` (its area codes), the main
+region (US, GB) a negative lookahead of the digits still undecided and of its siblings'
+``d``. Digits matching no ``d`` are not decided yet.
 """
 from __future__ import annotations
 
 import functools
 import re
+
+from ._shared import split, unformatted
 
 __all__ = ["country_masks"]
 
@@ -145,6 +156,9 @@ def _entry(region: str, locale: str) -> tuple:
     }
     if meta.leading_digits:
         entry["d"] = meta.leading_digits
+    u = unformatted(region, formats)
+    if u:  # DE 16412345, TR 4441444: whole numbers phonenumbers leaves as they are
+        entry["u"] = u
     if meta.national_prefix_transform_rule:  # AR "0 11 15 …" → "9 11 …", BR carrier codes
         entry["t"] = meta.national_prefix_transform_rule  # "9\\1": groups of "p"
     # A tuple of items keeps the cached value immutable; country_masks() rebuilds dicts.
@@ -169,7 +183,17 @@ def country_masks(regions: list[str] | tuple[str, ...], locale: str = "en") -> l
     typo fails loudly there). The result is freshly built from a cached tuple, so callers
     may mutate it.
     """
-    return [_fresh(_entry(r.upper(), locale or "en")) for r in regions]
+    out = [_fresh(_entry(r.upper(), locale or "en")) for r in regions]
+    codes: dict[str, list[str]] = {}
+    for c in out:
+        codes.setdefault(c["c"], []).append(c["r"])
+    for code, rs in codes.items():
+        if len(rs) > 1:  # regions of one code to tell apart: phonenumbers' way, as "d"
+            told = split(int(code), tuple(sorted(rs)))
+            for c in out:
+                if c["r"] in told:
+                    c["d"] = told[c["r"]]
+    return out
 
 
 def example_display(mask: dict) -> str:

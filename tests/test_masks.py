@@ -104,3 +104,61 @@ def test_regions_that_rewrite_their_national_prefix_send_the_rule():
     ar, br, ru = country_masks(["AR", "BR", "RU"])
     assert ar["t"] == "9\\1" and br["t"] == "\\2"
     assert "t" not in ru  # most regions just drop their prefix
+
+
+def _region_by_d(countries: list[dict], nsn: str) -> list[str]:
+    return [c["r"] for c in countries if "d" in c and re.match(f"(?:{c['d']})", nsn)]
+
+
+@pytest.mark.parametrize("allowed", [["US", "CA"], ["CA", "US", "JM"], ["GB", "GG", "JE", "IM"], ["GG", "JE"]])
+def test_regions_of_a_shared_code_are_told_apart_as_phonenumbers_does(allowed):
+    """A Toronto number is Canadian, a Guernsey mobile is GG: each allowed region gets a "d"
+    that the digits after the code match exactly when region_code_for_number says so."""
+    countries = country_masks(allowed)
+    assert all("d" in c for c in countries)
+    cc = countries[0]["c"]
+    starts = range(200, 1000) if cc == "1" else range(1000, 10000)
+    tails = ("2345678", "5550123") if cc == "1" else ("234567", "900123")
+    checked = 0
+    for start in starts:
+        for tail in tails:
+            num = phonenumbers.parse(f"+{cc}{start}{tail}")
+            region = phonenumbers.region_code_for_number(num)
+            if phonenumbers.is_valid_number(num) and region in allowed:
+                assert _region_by_d(countries, f"{start}{tail}") == [region], num
+                checked += 1
+    assert checked > 50
+
+
+def test_canada_is_decided_by_its_area_code():
+    us, ca = country_masks(["US", "CA"])
+    assert _region_by_d([us, ca], "416") == ["CA"]
+    assert _region_by_d([us, ca], "212") == ["US"]
+    assert _region_by_d([us, ca], "41") == []  # not yet
+    assert _region_by_d([us, ca], "3101234") == ["CA"]  # seven digits: a Canadian service number
+
+
+def test_forms_without_two_regions_of_one_code_are_unchanged():
+    """Nothing more travels unless the form allows two regions of one code (RU and KZ are told
+    apart by phonenumbers' own leading digits, as before)."""
+    ru, kz, by = country_masks(["RU", "KZ", "BY"])
+    assert (ru["d"], kz["d"]) == ("[3489]", "7") and "d" not in by
+    assert all("d" not in c for c in country_masks(["US", "GB", "DE"]))
+
+
+def test_valid_numbers_no_format_fits_are_listed():
+    """"u": the whole numbers phonenumbers leaves unformatted, so the widget can group every
+    other number being typed by its template instead of dropping the grouping."""
+    de, tr, ru, gb = country_masks(["DE", "TR", "RU", "GB"])
+    assert tr["u"] == "444\\d{4}"
+    assert re.fullmatch(de["u"], "16412345") and not re.fullmatch(de["u"], "1641234567")
+    assert "u" not in ru and "u" not in gb
+    for region in ("DE", "TR", "CN", "JP", "KZ"):
+        (c,) = country_masks([region])
+        for kind in range(11):
+            num = phonenumbers.example_number_for_type(region, kind)
+            if num is None or phonenumbers.region_code_for_number(num) != region:
+                continue
+            nsn = phonenumbers.national_significant_number(num)
+            shown = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            assert bool(c.get("u") and re.fullmatch(c["u"], nsn)) == (shown == f"+{c['c']} {nsn}"), nsn

@@ -65,6 +65,8 @@ def forms(lang: str) -> dict:
 def all_forms() -> dict:
     out = {k: v for k, v in forms("ru").items()}
     out.update({k + "_en": v for k, v in forms("en").items()})
+    # Regions sharing a calling code: the country list follows the number (+1 416 is Canadian).
+    out["shared_en"] = {**out["button_en"], "countries": ["US", "CA", "GB", "GG"], "default_region": "US"}
     return out
 
 

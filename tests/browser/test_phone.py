@@ -257,3 +257,21 @@ def test_typing_8_over_a_selected_number_starts_a_national_one(field):
 def test_a_short_international_paste_is_read(page, field):
     paste(page, field, "+0 123")  # was "+7 0123"
     assert field.input_value() == "+0123"
+
+
+@pytest.mark.parametrize("typed, shown, region", [
+    ("+14165550123", "+1 (416) 555-0123", "CA"),  # Toronto
+    ("4165550123", "+1 (416) 555-0123", "CA"),
+    ("+12125550123", "+1 (212) 555-0123", "US"),
+    ("+447781123456", "+44 7781 123456", "GG"),  # a Guernsey mobile
+])
+def test_the_country_list_follows_a_region_sharing_the_code(site, page, typed, shown, region):
+    goto(page, site.url + "/page/shared_en?lang=en", "shared_en")
+    page.get_by_role("button", name="Call me back").click()
+    dialog = page.get_by_role("dialog")
+    country = dialog.get_by_role("combobox", name="Country")
+    field = dialog.get_by_label("Phone", exact=True)
+    field.press_sequentially(typed[:-6])  # the area code decides, before the last digits
+    assert country.input_value() == region
+    field.press_sequentially(typed[-6:])
+    assert (field.input_value(), country.input_value()) == (shown, region)

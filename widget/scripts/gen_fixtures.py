@@ -17,7 +17,9 @@ types, plus a few neighbours of each), the fixture holds:
 """
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import pathlib
 import sys
@@ -103,6 +105,89 @@ def abroad(num, home: str) -> list[str]:
     return out
 
 
+# Forms allowing two or more regions of one calling code: the widget must pick the region
+# phonenumbers.region_code_for_number gives.
+SHARED = [["US", "CA"], ["CA", "US", "JM", "PR"], ["GB", "GG", "JE", "IM"], ["GG", "JE"], ["GB", "GG"]]
+
+
+@functools.lru_cache(maxsize=None)
+def universe(cc: int) -> tuple:
+    """Valid numbers of a shared calling code: every region's example numbers (and their
+    neighbours), and a number in every NANP area code / every four-digit UK start."""
+    found = {}
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[cc]:
+        for num in samples(region):
+            found[phonenumbers.national_significant_number(num)] = region
+    starts = [f"{a}{t}" for a in range(200, 1000) for t in ("2345678", "5550123", "0123456")] + \
+        [f"310{a}{t}" for a in range(10) for t in ("234567", "000000", "234", "000")] if cc == 1 else \
+        [f"{a}{t}" for a in range(1000, 10000) for t in ("234567", "000000", "900123")] + \
+        [f"{a}{t}" for a in range(14000, 20000) for t in ("23456", "00000")] + \
+        [f"{a}{t}" for a in range(70000, 80000) for t in ("23456", "00000")]
+    for nsn in starts:
+        num = phonenumbers.parse(f"+{cc}{nsn}")
+        if phonenumbers.is_valid_number(num):
+            found[nsn] = phonenumbers.region_code_for_number(num)
+    return tuple(sorted(found.items()))
+
+
+def shared(allowed: list[str]) -> dict:
+    """Numbers of the allowed regions, each with the region the widget must show after each
+    digit once the digits decide: ``want[i]`` for the first i+1 digits, "" where nothing is
+    promised yet (a comma-separated string). From the area code on (NANP: 3 digits; UK: 4), and past the longest prefix
+    it shares with a number of another allowed region, the region is the number's own, except
+    at a length where the digits so far are themselves a valid number of an allowed region
+    (phonenumbers' region of that number, as a whole number, is shown then)."""
+    cc = phonenumbers.country_code_for_region(allowed[0])
+    nums = [(n, r) for n, r in universe(cc) if r in allowed]
+    first = 3 if cc == 1 else 4
+    main = phonenumbers.region_code_for_country_code(cc)
+    out = []
+    for i, (nsn, region) in enumerate(nums):
+        # Neighbours in sorted order share the longest prefixes with a number of another region.
+        near = [m for m, r in nums[max(0, i - 40):i + 40] if r != region]
+        k = max([first] + [1 + len(os.path.commonprefix([nsn, m])) for m in near])
+        if region == main and (k <= first + 1 or i % 8) and i % (len(nums) // 150 or 1):
+            continue  # the fixture stays small: a sample of the main region's numbers
+        want = []
+        for j in range(1, len(nsn) + 1):
+            part = phonenumbers.PhoneNumber(country_code=cc, national_number=int(nsn[:j]))
+            own = phonenumbers.region_code_for_number(part) if phonenumbers.is_valid_number(part) else None
+            want.append(own if own in allowed else region if j >= k else "")
+        out.append({"nsn": nsn, "region": region, "want": ",".join(want)})
+    return {"allowed": allowed, "countries": country_masks(allowed, "en"), "numbers": out}
+
+
+# Regions whose numbers regrouped back and forth while typed: every example number typed digit
+# by digit. ``whole[i]`` is phonenumbers' display of the first i+1 digits where they are a valid
+# number by themselves (the widget must show exactly that); "~" and the display where they are
+# not valid but a format fits them whole (phonenumbers groups them so; the widget can't tell
+# them from a valid number); else "".
+TYPED = ["BR", "CN", "JP", "DE", "GB", "TR", "RU"]
+
+
+def typing() -> list[dict]:
+    out = []
+    for region in TYPED:
+        cc = phonenumbers.country_code_for_region(region)
+        for num in samples(region):
+            nsn = phonenumbers.national_significant_number(num)
+            whole = []
+            for j in range(1, len(nsn) + 1):
+                part = phonenumbers.parse(f"+{cc}{nsn[:j]}") if j > 1 else None
+                ok = part is not None and phonenumbers.is_valid_number(part) and \
+                    phonenumbers.region_code_for_number(part) == region and \
+                    phonenumbers.national_significant_number(part) == nsn[:j]
+                if ok:
+                    whole.append(display(part))
+                elif part is not None and phonenumbers.format_number(part, F.INTERNATIONAL) != f"+{cc} {nsn[:j]}" \
+                        and phonenumbers.national_significant_number(part) == nsn[:j]:
+                    whole.append("~" + display(part))  # not a valid number, but a format fits it whole
+                else:
+                    whole.append("")
+            out.append({"region": region, "nsn": nsn, "whole": whole})
+    return out
+
+
 def main() -> None:
     numbers = []
     for region in REGIONS:
@@ -126,7 +211,9 @@ def main() -> None:
                  for r, raw in TRANSFORMED]
     data = {"regions": REGIONS, "countries": country_masks(REGIONS, "en"), "numbers": numbers,
             "transform": {"countries": country_masks(sorted({r for r, _ in TRANSFORMED}), "en"),
-                          "cases": transform}}
+                          "cases": transform},
+            "shared": [shared(allowed) for allowed in SHARED],
+            "typing": {"countries": country_masks(TYPED, "en"), "numbers": typing()}}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(numbers)} numbers in {len(REGIONS)} regions")

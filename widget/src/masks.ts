@@ -26,23 +26,27 @@ export const complete = (c: Country, d: string): boolean => c.l.includes(d.lengt
 
 export const e164 = (p: Parsed): string => "+" + p.c.c + p.d;
 
-/** The allowed country for an international number (digits after "+"), and the rest. */
-export function byCode(cs: Country[], digits: string): [Country, string] | undefined {
+/** The allowed country for an international number (digits after "+"), and the rest: the one
+ * whose `d` the rest starts with (as phonenumbers would decide), else, while the digits do not
+ * decide yet, `cur` if it has that code. */
+export function byCode(cs: Country[], digits: string, cur?: Country): [Country, string] | undefined {
   for (let k = 1; k < 4; k++) {
     const code = digits.slice(0, k);
     const same = cs.filter((c) => c.c === code);
     if (same.length) {
       const rest = digits.slice(k);
-      return [same.find((c) => c.d && rx(c.d).test(rest)) || same.find((c) => !c.d) || same[0], rest];
+      return [same.find((c) => c.d && rx(c.d).test(rest)) || same.find((c) => c == cur) || same[0], rest];
     }
   }
 }
 
 /** Strip a national prefix the way phonenumbers does: only if what remains is viable,
- * or the original is not. */
-function stripNP(c: Country, d: string): string {
+ * or the original is not. `i`: after a calling code, where a rule reading the whole number
+ * (Guernsey's local "778112" is 1481 778112) does not apply: phonenumbers reads it with the
+ * code's main region's rule, and mid-typing it would eat the number. */
+function stripNP(c: Country, d: string, i?: 1): string {
   const m = c.p && rx(c.p).exec(d);
-  if (m && m[0]) {
+  if (m && m[0] && !(i && m[0] == d)) {
     // With a transform rule and its last group taken, the prefix is rewritten, not dropped:
     // Argentina's "0 11 15 2345-6789" is the mobile 9 11 2345-6789.
     const rest = (c.t && m[m.length - 1] != null ? c.t.replace(/\\(\d)/g, (_, i) => m[i] || "") : "") + d.slice(m[0].length);
@@ -54,7 +58,7 @@ function stripNP(c: Country, d: string): string {
 /** Repair a national number that carries a prefix it should not ("+7 8 912…", "+7 7912…"). */
 function fix(cs: Country[], c: Country, d: string): Parsed {
   if (!viable(c, d)) {
-    const np = stripNP(c, d);
+    const np = stripNP(c, d, 1);
     if (np !== d && viable(c, np)) return { c, d: np };
     if (d.startsWith(c.c)) {
       const hit = byCode(cs, d);
@@ -113,7 +117,7 @@ export function parse(raw: string, cur: Country, cs: Country[]): Parsed {
 function read(raw: string, cur: Country, cs: Country[]): Parsed {
   const i = intl(raw, cur);
   if (i != null) {
-    const hit = byCode(cs, i);
+    const hit = byCode(cs, i, cur);
     return hit ? fix(cs, hit[0], hit[1]) : { c: cur, d: i, u: 1 };
   }
   const digits = raw.replace(/\D/g, "");
@@ -127,10 +131,8 @@ function read(raw: string, cur: Country, cs: Country[]): Parsed {
     }
   }
   const d = stripNP(cur, digits);
-  // A region sharing the code may own this number (KZ inside +7).
-  if (!cur.d || rx(cur.d).test(d)) return { c: cur, d };
-  const other = byCode(cs, cur.c + d);
-  return { c: other ? other[0] : cur, d };
+  // A region sharing the code may own this number (KZ inside +7, CA inside +1).
+  return { c: byCode(cs, cur.c + d, cur)![0], d };
 }
 
 /**
@@ -144,7 +146,9 @@ export function format(c: Country, d: string): string {
       return head + d.replace(rx(pat), disp);
     }
   }
-  if (complete(c, d)) return head + d; // phonenumbers leaves it unformatted too
+  // A whole number no format fits: phonenumbers leaves it as it is (the server lists them in
+  // "u"). Any other is still being typed: it keeps its template's grouping.
+  if (c.u && rx(c.u, true).test(d)) return head + d;
   const i = Math.max(0, d.length - 3);
   for (const [, , tpl, lead] of c.f) {
     if (lead.length && !rx(lead[Math.min(i, lead.length - 1)]).test(d)) continue;

@@ -8,8 +8,9 @@ export interface Country {
   l: number[]; // possible national lengths
   g: string; // national number pattern
   e: string; // example national number
+  u?: string; // valid numbers no format fits (phonenumbers leaves them unformatted), DE, TR
   f: [pattern: string, display: string, template: string, leading: string[]][];
-  d?: string; // leading digits of a region sharing its code
+  d?: string; // digits after the code that make it this region, not a sibling of that code
   t?: string; // national prefix transform rule ("9\\1": the groups of p), AR, BR, NANP islands
 }
 

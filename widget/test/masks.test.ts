@@ -173,3 +173,72 @@ describe("extensions and runaway lengths", () => {
     expect(parse("+999 " + "1".repeat(100), RU, cs).d).toHaveLength(15); // unknown code: E.164's 15
   });
 });
+
+describe("regions sharing a calling code: the one phonenumbers.region_code_for_number gives", () => {
+  interface Shared { allowed: string[]; countries: Country[]; numbers: { nsn: string; region: string; want: string }[] }
+  for (const f of (data as unknown as { shared: Shared[] }).shared) {
+    const cc = f.countries[0].c;
+    it(`${f.allowed.join("+")}: ${f.numbers.length} numbers, whole and digit by digit, whatever is selected`, () => {
+      expect(f.numbers.length).toBeGreaterThan(5);
+      for (const cur of f.countries) {
+        for (const n of f.numbers) {
+          const p = parse("+" + cc + n.nsn, cur, f.countries);
+          expect([p.c.r, e164(p)], `+${cc} ${n.nsn} with ${cur.r} selected`).toEqual([n.region, "+" + cc + n.nsn]);
+          // national digits too (the country code left out)
+          expect(parse(n.nsn, cur, f.countries).c.r, `${n.nsn} in ${cur.r}`).toBe(n.region);
+          n.want.split(",").forEach((want, i) => {
+            if (want) expect(parse("+" + cc + n.nsn.slice(0, i + 1), cur, f.countries).c.r, `+${cc} ${n.nsn.slice(0, i + 1)} with ${cur.r}`).toBe(want);
+          });
+        }
+      }
+    });
+  }
+  it("keeps the selected country while the digits do not decide", () => {
+    const [us, ca] = (data as unknown as { shared: Shared[] }).shared[0].countries;
+    const cs2 = [us, ca];
+    for (const cur of cs2) for (const raw of ["+1", "+1 4", "+1 41", "+1 310"]) expect(parse(raw, cur, cs2).c.r, raw).toBe(cur.r);
+    expect(parse("+1 416", us, cs2).c.r).toBe("CA");
+    expect(parse("+1 212", ca, cs2).c.r).toBe("US");
+    expect(parse("+1 310 1234", us, cs2).c.r).toBe("CA"); // seven digits: a Canadian number as a whole
+    expect(parse("+1 310 2345 6", ca, cs2).c.r).toBe("US");
+  });
+});
+
+describe("a local-number rule of a region inside a shared code", () => {
+  it("does not eat a number typed after the calling code", () => {
+    const gg = (data as unknown as { shared: { allowed: string[]; countries: Country[] }[] }).shared
+      .find((f) => f.allowed.join() == "GG,JE")!.countries;
+    const steps = "7781123456".split("").map((_, i) => show(parse("+44 " + "7781123456".slice(0, i + 1), gg[0], gg)));
+    expect(steps[5]).toBe("+44 7781 12");
+    expect(steps[9]).toBe("+44 7781 123456");
+    // national, as phonenumbers reads it in Guernsey: the local number gets its area code
+    expect(e164(parse("778112", gg[0], gg))).toBe("+441481778112");
+  });
+});
+
+describe("as-you-type grouping is stable", () => {
+  // Typed digit by digit, each display extends the one before (only grows), except: once
+  // within the first three digits, when they choose the format (libphonenumber's as-you-type
+  // formatter decides from three: Brazil's "+55 1" → "+55 (11", "+55 (8" → "+55 80"); and next
+  // to a length where the digits typed so far are a valid number by themselves: that whole
+  // number is shown exactly as phonenumbers shows it, which may group differently (German
+  // 177 99123456 → 177 99 1234567, UK 800 123456 → 800 123 4567), or where a format fits them
+  // whole although they are no valid number ("~": Chinese 10 123456 → 10 1234 567, as
+  // phonenumbers groups +86 10123456; the widget has no validity patterns to know).
+  const t = (data as unknown as { typing: { countries: Country[]; numbers: { region: string; nsn: string; whole: string[] }[] } }).typing;
+  for (const region of new Set(t.numbers.map((n) => n.region))) {
+    const nums = t.numbers.filter((n) => n.region == region);
+    it(`${region}: ${nums.length} numbers`, () => {
+      const c = t.countries.find((x) => x.r == region)!;
+      for (const n of nums) {
+        const shown = [...n.nsn].map((_, i) => format(c, n.nsn.slice(0, i + 1)));
+        let free = 0;
+        shown.forEach((s, i) => {
+          if (n.whole[i]) expect(s, `${n.nsn.slice(0, i + 1)} is a whole number`).toBe(n.whole[i].replace("~", ""));
+          if (i && !s.startsWith(shown[i - 1]) && !n.whole[i] && !n.whole[i - 1]) free += i < 3 ? 1 : 2;
+        });
+        expect(free, `${n.nsn}: ${shown.join(" | ")}`).toBeLessThanOrEqual(1);
+      }
+    });
+  }
+});
