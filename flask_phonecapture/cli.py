@@ -88,6 +88,25 @@ def sweep(older_than):
     click.echo(f"re-enqueued {count} message(s)")
 
 
+@cli.command("erase")
+@click.argument("phone")
+@click.option("--region", default="RU", show_default=True, help="Region for a number without +.")
+@click.option("--actor", required=True, help="Who erases, for the audit record (e.g. your e-mail).")
+@click.option("--reason", default="request by letter", show_default=True)
+@with_appcontext
+def erase(phone, region, actor, reason):
+    """Erase a number on a visitor's request received another way (a letter, a call)."""
+    from .phone import PhoneError, mask_e164, parse_phone
+    from .privacy import erase_number
+
+    try:
+        parsed = parse_phone(phone, region)
+    except PhoneError as exc:
+        raise click.UsageError(str(exc)) from None
+    count = erase_number(get_state(), parsed.e164, actor=actor, reason=reason)
+    click.echo(f"erased {count} contact(s) of {mask_e164(parsed.e164)}")
+
+
 @cli.group("keys")
 def keys_group():
     """Encryption and index keys."""

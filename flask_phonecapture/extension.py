@@ -130,6 +130,9 @@ class PhoneCapture:
         app.register_blueprint(public_bp, url_prefix=prefix)
         app.register_blueprint(api_bp, url_prefix=prefix + "/api/v1")
         app.register_blueprint(pages_bp, url_prefix=prefix)
+        from .privacy_pages import privacy_bp
+
+        app.register_blueprint(privacy_bp, url_prefix=prefix)  # /privacy/erase
         from .messaging import setup as setup_messaging
 
         setup_messaging(app, state, prefix)  # templates, sequences, /hooks/..., /u/<token>

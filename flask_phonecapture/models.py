@@ -187,6 +187,31 @@ class Message(Base):
     submission: Mapped["Submission | None"] = relationship()
 
 
+class ErasureRequest(Base):
+    """A visitor asking, on ``/privacy/erase``, to erase their number; an SMS code proves it.
+
+    A request for a number we don't hold is stored the same way, without a contact and without
+    an SMS, so the answer never tells who is a customer. ``blind_index`` (the number's truncated
+    keyed hash, as on contacts) caps requests per number for both kinds alike.
+    """
+
+    __tablename__ = "phonecapture_erasure_request"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("phonecapture_contact.id"), index=True)
+    blind_index: Mapped[str] = mapped_column(String(64), index=True)
+    code_mac: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the receipt shows once the number itself is gone: "+7 *** ***-**-89".
+    masked: Mapped[str] = mapped_column(String(32), default="")
+
+
 class EventCounter(Base):
     """Widget beacons, aggregated: no per-visitor rows exist."""
 

@@ -45,6 +45,8 @@ def make_limiter(app: Flask) -> Limiter:
         ("phonecapture_pages.form_page", submit_limit, "submit", ["POST"]),
         ("phonecapture_pages.verify_page", verify_limit, "code", ["POST"]),
         ("phonecapture_pages.resend_page", verify_limit, "code", None),
+        ("phonecapture_privacy.erase_start", submit_limit, "submit", ["POST"]),
+        ("phonecapture_privacy.erase_code", verify_limit, "code", ["POST"]),
     ):
         wrap = limiter.shared_limit(limit, scope="phonecapture-" + scope, methods=methods)
         app.view_functions[endpoint] = wrap(app.view_functions[endpoint])

@@ -2,6 +2,8 @@
 
 ``submission_created(app, submission=...)`` fires after the submission is committed;
 ``phone_verified(app, submission=..., contact=...)`` after the code was confirmed.
+``contact_erased(app, contact=...)`` after a contact was erased (``/privacy/erase``): erase
+your own copies (CRM, orders) by ``contact.id``.
 Receivers get ORM objects; the number itself is encrypted on them.
 """
 from blinker import Namespace
@@ -10,3 +12,4 @@ _signals = Namespace()
 
 submission_created = _signals.signal("phonecapture.submission-created")
 phone_verified = _signals.signal("phonecapture.phone-verified")
+contact_erased = _signals.signal("phonecapture.contact-erased")

@@ -51,3 +51,10 @@ def test_the_no_js_error_page_in_the_shops_layout_says_error_in_its_title_and_su
         "csrf_token": hidden(form, "csrf_token"), "token": hidden(form, "token"), "phone": "12"}).get_data(as_text=True)
     assert re.search(r"<title>Ошибка: [^<]+</title>", page) and 'class="phonecapture-summary"' in page
     assert len(re.findall(r"<h1\b", page)) == 1
+
+
+def test_the_privacy_page_links_to_self_service_erasure(shop):
+    page = shop.test_client().get("/privacy").get_data(as_text=True)
+    assert "/phonecapture/privacy/erase?lang=ru" in page
+    erase = shop.test_client().get("/phonecapture/privacy/erase?lang=ru")
+    assert erase.status_code == 200 and "Удалить мой номер" in erase.get_data(as_text=True)

@@ -97,6 +97,7 @@ TEXTS = {
            "done": "Рекламных SMS на номер {masked} больше не будет. Сообщения по вашим заявкам "
                    "(коды, подтверждения) приходят, только когда вы их запрашиваете.",
            "already": "Вы уже отписаны: рекламных SMS на этот номер не будет.",
+           "erase": "Удалить номер совсем",
            "bad_title": "Ссылка не работает",
            "bad": "Эта ссылка для отписки неверна или больше не действует. Проверьте, что она "
                   "скопирована из SMS целиком."},
@@ -105,6 +106,7 @@ TEXTS = {
            "done": "No more marketing SMS will be sent to {masked}. Messages about your own "
                    "requests (codes, confirmations) come only when you ask for them.",
            "already": "You are already unsubscribed: no marketing SMS go to this number.",
+           "erase": "Erase the number altogether",
            "bad_title": "This link does not work",
            "bad": "This unsubscribe link is wrong or no longer valid. Check that it was copied "
                   "from the SMS whole."},

@@ -112,8 +112,11 @@ def handle(state, provider: str, from_e164: str, text: str, provider_message_id:
 
 
 def forget(state, contact: Contact) -> int:
-    """For erasure (privacy): cancel everything still pending for the contact and suppress the
-    number for every kind of message. In the caller's transaction; returns rows cancelled."""
-    if contact.blind_index:
-        suppress(state, contact.blind_index, reason="erased", scope="all")
+    """For erasure (privacy.erase_contact): cancel everything still pending for the contact.
+    In the caller's transaction; returns rows cancelled.
+
+    The number is not put on the suppression list: the erased contact has no number left to
+    send to, and a suppression by blind index would outlive the erasure and silence the next,
+    freshly consented signup of the same number (and of every number sharing its truncated
+    index). A STOP said before the erasure keeps its own marketing suppression."""
     return cancel_pending(state, contact.id, reason="contact erased")

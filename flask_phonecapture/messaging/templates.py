@@ -1,4 +1,4 @@
-"""SMS templates: sandboxed Jinja per name (otp, confirmation, followup, marketing, reminder,
+"""SMS templates: sandboxed Jinja per name (otp, erase_code, confirmation, followup, marketing, reminder,
 help, stop_confirm, or any name a sequence uses) and locale (ru, en).
 
 Built-in texts below; ``PHONECAPTURE_SMS_TEMPLATES = {name: {locale: text}}`` overrides or
@@ -26,6 +26,10 @@ BUILTIN: dict[str, dict[str, str]] = {
     "otp": {
         "ru": "Код подтверждения: {{ code }}{% if brand %} ({{ brand }}){% endif %}",
         "en": "Your confirmation code: {{ code }}{% if brand %} ({{ brand }}){% endif %}",
+    },
+    "erase_code": {
+        "ru": "Код для удаления номера: {{ code }}{% if brand %} ({{ brand }}){% endif %}",
+        "en": "Code to erase your number: {{ code }}{% if brand %} ({{ brand }}){% endif %}",
     },
     "confirmation": {
         "ru": "{% if name %}{{ name }}, з{% else %}З{% endif %}аявка принята. Менеджер перезвонит "

@@ -1,0 +1,227 @@
+"""Erasure: a visitor proves the number is theirs with an SMS code, and it is erased.
+
+``request_erasure`` stores a request and, when we hold the number, queues the code SMS;
+``confirm_erasure`` checks the code and erases (``erase_contact``). A number we don't hold gets
+a request row too, with no SMS: the page answers the same, and every code is simply wrong, so
+the page never tells who is a customer. Requests are capped per number (by blind index, for
+held and unknown numbers alike) and per IP (flask-limiter, ratelimit.py).
+
+What erasing a contact does, in one transaction (152-FZ art. 21, GDPR art. 17):
+
+* the number's ciphertexts and blind index are cleared, the contact is ``erased``;
+* each submission loses the name, page URL, referrer, click ids, first touch, IP prefix and user
+  agent; the form, the time and the campaign tags (utm_*) stay, so source reports still add up;
+* every consent is withdrawn (channel ``erasure``) and keeps its wording version and time as the
+  record of what was agreed, without IP or user agent;
+* every message still pending is cancelled and every stored body cleared;
+* an audit record (hash-chained) says who erased which contact id, and when.
+
+The number is not put on the suppression list (``messaging.inbound.forget``): nothing can be
+sent to an erased contact, and a visitor who signs up again later gives a new consent.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, text, update
+
+from . import consent
+from .contacts import decrypt_e164
+from .crypto import same
+from .leads import LeadError, code_digits
+from .messaging import outbox
+from .messaging.inbound import forget
+from .models import (AuditRecord, Consent, Contact, ErasureRequest, Message, Submission, new_id,
+                     utcnow)
+from .phone import ParsedPhone, mask_e164
+from .signals import contact_erased
+
+#: erasure requests per number per hour (held or not: the same cap, so it tells nothing)
+REQUESTS_PER_HOUR = 3
+
+
+@dataclass
+class Receipt:
+    request_id: str
+    masked: str
+    erased_at: datetime
+
+
+def _contacts_of(state, e164: str) -> list[Contact]:
+    """Every active contact of the number (a race before migration 0003 may have made two)."""
+    rows = state.db.session.execute(
+        select(Contact).where(Contact.blind_index == state.keyring.blind_index(e164),
+                              Contact.status == "active")).scalars()
+    return [c for c in rows if decrypt_e164(state, c) == e164]
+
+
+def request_erasure(state, phone: ParsedPhone, locale: str, texts: dict) -> str:
+    """Store a request for ``phone`` and send its code if we hold the number; returns the
+    request id. Raises LeadError 429 past the per-number cap."""
+    session = state.db.session
+    from .contacts import lock_number
+
+    lock_number(state, phone.e164)  # two clicks make one request, one SMS
+    index = state.keyring.blind_index(phone.e164)
+    since = utcnow() - timedelta(hours=1)
+    recent = session.execute(select(func.count(ErasureRequest.id)).where(
+        ErasureRequest.blind_index == index, ErasureRequest.created_at >= since)).scalar()
+    if recent >= REQUESTS_PER_HOUR:
+        session.rollback()
+        raise LeadError(429, "too_many_requests", texts["too_many"], retry_after=3600)
+    held = _contacts_of(state, phone.e164)
+    contact = held[0] if held else None
+    # No anti-pumping check (messaging.antipump): a code only ever goes to a number that is
+    # already ours (it passed that check when it signed up), at most REQUESTS_PER_HOUR times,
+    # and a refusal that only held numbers could meet would tell who is a customer.
+    now = utcnow()
+    request_id = new_id()
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    session.add(ErasureRequest(
+        id=request_id, contact_id=contact.id if contact else None, blind_index=index,
+        code_mac=state.keyring.code_mac("erase:" + request_id, code), locale=locale,
+        created_at=now, expires_at=now + timedelta(seconds=current_app.config["PHONECAPTURE_CODE_TTL"]),
+        attempts=0, max_attempts=current_app.config["PHONECAPTURE_CODE_MAX_ATTEMPTS"],
+        # the typed number, masked, for held and unknown numbers alike (the code page repeats it)
+        masked=mask_e164(phone.e164)))
+    message_id = None
+    if contact is not None:
+        body = erase_code_text(locale, code)
+        message_id = outbox.add_message(state, contact_id=contact.id, kind="otp", template="erase_code",
+                                        body=body, idempotency_key=f"erase-{request_id}").id
+    session.commit()
+    if message_id:
+        outbox.dispatch(state, [message_id])
+    return request_id
+
+
+def erase_code_text(locale: str, code: str) -> str:
+    from .messaging.runtime import runtime
+
+    brand = current_app.config["PHONECAPTURE_BRAND"]
+    return runtime(current_app).templates.render("erase_code", locale, code=code, brand=brand).text
+
+
+def load_request(state, request_id: str) -> ErasureRequest | None:
+    if not (isinstance(request_id, str) and len(request_id) == 32
+            and all(c in "0123456789abcdef" for c in request_id)):
+        return None
+    return state.db.session.get(ErasureRequest, request_id)
+
+
+def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str = "visitor") -> Receipt:
+    """Check the code and erase; raises LeadError (404, 409, 410, 422). The right code again on
+    an erased request (a double click) answers with the same receipt."""
+    session = state.db.session
+    # Hold the request row until commit: simultaneous guesses run one after the other.
+    session.execute(update(ErasureRequest).where(ErasureRequest.id == request_id)
+                    .values(attempts=ErasureRequest.attempts))
+    session.expire_all()
+    req = load_request(state, request_id)
+    if req is None:
+        session.rollback()
+        raise LeadError(404, "unknown_request", texts["unknown"])
+    digits = code_digits(code)
+    right = digits is not None and same(state.keyring.code_mac("erase:" + req.id, digits), req.code_mac)
+    if req.erased_at is not None:
+        session.rollback()
+        if right:
+            return Receipt(req.id, req.masked, req.erased_at)
+        raise LeadError(409, "already_erased", texts["already"])
+    now = utcnow()
+    if req.locked_at is not None or now > req.expires_at:
+        session.rollback()
+        raise LeadError(410, "expired", texts["gone"])
+    if digits is None:  # not counted as an attempt
+        session.rollback()
+        raise LeadError(422, "invalid", texts["code_format"], fields={"code": [texts["code_format"]]})
+    if not right or req.contact_id is None:  # a number we don't hold: every code is wrong
+        req.attempts += 1
+        left = req.max_attempts - req.attempts
+        if left <= 0:
+            req.locked_at = now
+            session.commit()
+            raise LeadError(410, "locked", texts["gone"])
+        session.commit()
+        wrong = texts["wrong"].format(n=left)
+        raise LeadError(422, "wrong_code", wrong, fields={"code": [wrong]}, attempts_left=left)
+    contact = session.get(Contact, req.contact_id)
+    erased = [contact] if contact.status == "active" else []
+    if contact.e164_enc is not None:  # every duplicate of the number goes too (see 0003)
+        erased += [c for c in _contacts_of(state, decrypt_e164(state, contact)) if c.id != contact.id]
+    for c in erased:
+        erase_contact(state, c, actor=actor, reason="self-service request " + req.id)
+    req.erased_at = now
+    session.commit()
+    for c in erased:
+        contact_erased.send(current_app._get_current_object(), contact=c)
+    return Receipt(req.id, req.masked, now)
+
+
+def erase_number(state, e164: str, *, actor: str, reason: str) -> int:
+    """Staff erasure (``flask phonecapture erase``): every active contact of the number, now.
+    Commits; returns how many contacts were erased."""
+    erased = _contacts_of(state, e164)
+    for c in erased:
+        erase_contact(state, c, actor=actor, reason=reason)
+    state.db.session.commit()
+    for c in erased:
+        contact_erased.send(current_app._get_current_object(), contact=c)
+    return len(erased)
+
+
+def erase_contact(state, contact: Contact, *, actor: str, reason: str) -> None:
+    """Erase one contact (see the module docstring), in the caller's transaction."""
+    session = state.db.session
+    now = utcnow()
+    forget(state, contact)  # cancels everything pending
+    consent.withdraw(state, contact.id, None, channel="erasure")
+    session.execute(update(Consent).where(Consent.contact_id == contact.id)
+                    .values(ip_prefix=None, user_agent=None))
+    session.execute(update(Submission).where(Submission.contact_id == contact.id).values(
+        name_enc=None, page_url=None, referrer=None, gclid=None, yclid=None, fbclid=None,
+        first_touch=None, ip_prefix=None, user_agent=None))
+    session.execute(update(Message).where(Message.contact_id == contact.id).values(body_enc=None))
+    contact.e164_enc = contact.national_enc = contact.international_enc = None
+    contact.blind_index = None
+    contact.status = "erased"
+    contact.erased_at = now
+    audit(state, action="erase", target=contact.id, actor=actor, reason=reason)
+
+
+def audit(state, *, action: str, target: str, actor: str = "system", role: str = "",
+          reason: str = "", origin: str = "", outcome: str = "ok") -> AuditRecord:
+    """Append a hash-chained audit record in the caller's transaction: each hash covers the
+    previous one, so a deleted or edited row breaks the chain (``verify_audit_chain``)."""
+    session = state.db.session
+    if session.get_bind().dialect.name == "postgresql":  # appenders queue: one chain, no fork
+        session.execute(text("LOCK TABLE phonecapture_audit IN SHARE ROW EXCLUSIVE MODE"))
+    prev = session.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)).scalar() or ""
+    record = AuditRecord(at=utcnow(), actor=actor[:128], role=role[:32], action=action[:32],
+                         target=target[:128], reason=reason[:255], origin=origin[:64],
+                         outcome=outcome[:16], prev_hash=prev)
+    record.hash = _audit_hash(record)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _audit_hash(r: AuditRecord) -> str:
+    body = json.dumps([r.prev_hash, r.at.isoformat(), r.actor, r.role, r.action, r.target, r.reason,
+                       r.origin, r.outcome], ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def verify_audit_chain(state) -> int | None:
+    """The id of the first audit record whose hash does not follow, or None when all do."""
+    prev = ""
+    for r in state.db.session.execute(select(AuditRecord).order_by(AuditRecord.id)).scalars():
+        if r.prev_hash != prev or r.hash != _audit_hash(r):
+            return r.id
+        prev = r.hash
+    return None
