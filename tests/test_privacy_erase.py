@@ -14,6 +14,7 @@ from flask_phonecapture.signals import contact_erased
 from flask_phonecapture.models import utcnow
 from tests.conftest import submit
 from tests.messaging_helpers import add_due
+from tests.test_plaintext import dump_database
 
 ERASE_SMS = re.compile(r"\[phonecapture sms\] .*?(?:Код для удаления номера|Code to erase your number): (\d{6})")
 START = "/phonecapture/privacy/erase"
@@ -122,6 +123,12 @@ def test_a_visitor_erases_their_number_with_an_sms_code(erase_app, capsys, run_j
         assert session.execute(select(Suppression)).first() is None
         assert contact.id in erased
     assert "912" not in caplog.text and "345" not in caplog.text
+    dump = dump_database(app)  # the request and the receipt keep the masked number only
+    assert "9123456789" not in dump and "345-67" not in dump and "Анна" not in dump
+    with app.app_context():  # and no ciphertext of the number or the name is left at all
+        session = get_state().db.session
+        assert session.execute(select(Contact.id).where(Contact.e164_enc.is_not(None))).first() is None
+        assert session.execute(select(Submission.id).where(Submission.name_enc.is_not(None))).first() is None
 
     again = confirm(client, url, code)  # a double click: the same receipt, nothing more
     assert again.status_code == 200 and "Номер удалён" in again.get_data(as_text=True)
