@@ -307,6 +307,12 @@ def _under_code_lock(state, submission_id: str, work, *args):
         raise
 
 
+def _not_erased(submission: Submission, texts: dict) -> None:
+    """A submission whose number was erased (privacy.py) takes no code and sends none: 410."""
+    if submission.contact.status != "active":
+        raise LeadError(410, "erased", texts["error_gone"])
+
+
 def verify_code(state, submission_id: str, code: str) -> Submission:
     """Check a code; raises LeadError. On a verified submission the right code again (a double
     click) is still a success and any other answer a 409 ``already_verified``."""
@@ -317,6 +323,7 @@ def _verify_locked(state, submission_id: str, code: str) -> Submission:
     session = state.db.session
     submission = load_submission(state, submission_id)
     texts = _texts(state, submission)
+    _not_erased(submission, texts)
     verification = submission.verification
     code = code_digits(code)
     if submission.status == "verified":
@@ -366,6 +373,7 @@ def _resend_locked(state, spec_lookup, submission_id: str, meta: RequestMeta) ->
     config = current_app.config
     submission = load_submission(state, submission_id)
     texts = _texts(state, submission)
+    _not_erased(submission, texts)
     if submission.status == "verified":
         raise LeadError(409, "already_verified", texts["already_verified"])
     verification = submission.verification

@@ -278,3 +278,31 @@ def test_an_erasure_right_after_signing_up_is_not_refused_by_the_code_limits(mak
     assert response.status_code == 302, response.get_data(as_text=True)
     run_jobs()
     assert len(erase_codes(capsys)) == 1
+
+
+def test_a_signup_left_pending_takes_no_code_once_its_number_is_erased(erase_app, capsys, run_jobs):
+    """Its code page, the widget's resend and verify answer 410 rather than texting an erased number."""
+    from tests.conftest import sent_codes
+
+    app = erase_app
+    api = app.test_client()
+    pending = submit(api, "8 912 345-67-89")
+    assert pending.status_code == 201
+    run_jobs()
+    (signup_code,) = sent_codes(capsys)
+    client, url, code = erase_code_for(app, capsys, run_jobs)
+    assert confirm(client, url, code).status_code == 200
+    base = f"/phonecapture/api/v1/submissions/{pending.json['id']}"
+    verify = api.post(base + "/verify", json={"code": signup_code})
+    assert verify.status_code == 410 and verify.json["error"] == "erased"
+    with app.app_context():  # the resend cooldown is over
+        from flask_phonecapture.models import Verification
+
+        session = get_state().db.session
+        v = session.execute(select(Verification)).scalar_one()
+        v.last_sent_at = v.last_sent_at.replace(year=2020)
+        session.commit()
+    resend = api.post(base + "/resend")
+    assert resend.status_code == 410 and resend.json["error"] == "erased"
+    run_jobs()
+    assert sent_codes(capsys) == []
