@@ -56,7 +56,7 @@ def document(prefix: str) -> dict:
                     "schema": {"type": "object", "required": ["status"],
                                "properties": {"status": {"const": "verified"}}}}}},
                     "404": _err("Unknown submission"), "409": _err("Already verified, and this is not its code"),
-                    "410": _err("Expired or locked"), "422": _err("Wrong code (attempts_left)"), **common}}},
+                    "410": _err("Expired, locked, or the number was erased (error: erased)"), "422": _err("Wrong code (attempts_left)"), **common}}},
             "/submissions/{submission_id}/resend": {"post": {
                 "summary": "Send a new code",
                 "parameters": [sub_id],
@@ -64,7 +64,7 @@ def document(prefix: str) -> dict:
                     "type": "object", "required": ["status", "resend_after_s"],
                     "properties": {"status": {"type": "string"}, "resend_after_s": {"type": "integer"}}}}}},
                     "404": _err("Unknown submission"), "409": _err("Already verified"),
-                    "410": _err("Form no longer available"), **common}}},
+                    "410": _err("Form no longer available, or the number was erased (error: erased)"), **common}}},
             "/events": {"post": {
                 "summary": "Count a widget event (aggregated; no per-visitor rows)",
                 "requestBody": _json_body("Event"),
