@@ -107,6 +107,22 @@ def erase(phone, region, actor, reason):
     click.echo(f"erased {count} contact(s) of {mask_e164(parsed.e164)}")
 
 
+@cli.command("retention")
+@with_appcontext
+def retention():
+    """Erase the numbers kept past PHONECAPTURE_UNVERIFIED_RETENTION_DAYS / _RETENTION_DAYS
+    (the sweep job does it too, where RQ's scheduler runs)."""
+    from .privacy import sweep_retention
+
+    total = 0
+    while True:  # in batches, each its own transaction
+        count = sweep_retention(get_state())
+        total += count
+        if not count:
+            break
+    click.echo(f"erased {total} contact(s) past their retention")
+
+
 @cli.group("keys")
 def keys_group():
     """Encryption and index keys."""

@@ -127,8 +127,15 @@ DEFAULTS: dict[str, Any] = {
     "PHONECAPTURE_SWEEP_INTERVAL_S": 60,
     #: Seconds a due pending row may wait for its job before the sweeper enqueues it again.
     "PHONECAPTURE_SWEEP_STALE_S": 60,
+    #: Days a number never confirmed with its SMS code is kept after its last submission, then
+    #: erased (someone may have typed a stranger's number); None keeps them.
+    "PHONECAPTURE_UNVERIFIED_RETENTION_DAYS": 30,
+    #: Days any number is kept after its last submission, then erased; None (the default) keeps
+    #: confirmed numbers until the visitor or staff erase them. Both run with the sweep job and
+    #: `flask phonecapture retention`.
+    "PHONECAPTURE_RETENTION_DAYS": None,
     #: SMS templates overriding the built-in ones: {name: {locale: jinja text}}. Names used by
-    #: the extension: otp, confirmation, followup, marketing, reminder, help, stop_confirm.
+    #: the extension: otp, erase_code, confirmation, followup, marketing, reminder, help, stop_confirm.
     "PHONECAPTURE_SMS_TEMPLATES": {},
     #: Most segments a rendered template may take; a longer template stops the app at start-up.
     "PHONECAPTURE_SMS_MAX_SEGMENTS": 3,

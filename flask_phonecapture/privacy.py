@@ -163,6 +163,38 @@ def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str =
     return Receipt(req.id, req.masked, now)
 
 
+def sweep_retention(state, now: datetime | None = None, limit: int = 200) -> int:
+    """Erase the contacts kept past ``PHONECAPTURE_UNVERIFIED_RETENTION_DAYS`` (never confirmed)
+    or ``PHONECAPTURE_RETENTION_DAYS`` (any), counted from their last submission; at most
+    ``limit`` a run (the sweep job runs every minute). Commits; returns how many were erased."""
+    config = current_app.config
+    now = now or utcnow()
+    session = state.db.session
+    last = (select(Submission.contact_id, func.max(Submission.created_at).label("at"))
+            .group_by(Submission.contact_id).subquery())
+    rules = []
+    if config["PHONECAPTURE_UNVERIFIED_RETENTION_DAYS"] is not None:
+        cutoff = now - timedelta(days=config["PHONECAPTURE_UNVERIFIED_RETENTION_DAYS"])
+        rules.append((Contact.verified_at.is_(None)) & (func.coalesce(last.c.at, Contact.created_at) < cutoff))
+    if config["PHONECAPTURE_RETENTION_DAYS"] is not None:
+        cutoff = now - timedelta(days=config["PHONECAPTURE_RETENTION_DAYS"])
+        rules.append(func.coalesce(last.c.at, Contact.created_at) < cutoff)
+    if not rules:
+        return 0
+    from sqlalchemy import or_
+
+    due = session.execute(select(Contact).outerjoin(last, last.c.contact_id == Contact.id)
+                          .where(Contact.status == "active", or_(*rules))
+                          .order_by(Contact.created_at).limit(limit)).scalars().all()
+    for contact in due:
+        reason = "retention: never confirmed" if contact.verified_at is None else "retention"
+        erase_contact(state, contact, actor="retention", reason=reason)
+    session.commit()
+    for contact in due:
+        contact_erased.send(current_app._get_current_object(), contact=contact)
+    return len(due)
+
+
 def erase_number(state, e164: str, *, actor: str, reason: str) -> int:
     """Staff erasure (``flask phonecapture erase``): every active contact of the number, now.
     Commits; returns how many contacts were erased."""

@@ -76,13 +76,19 @@ def _end_transaction(state) -> None:
 
 
 def sweep(older_than_s: int | None = None) -> int:
-    """Scheduled job: re-enqueue stale rows (see :func:`outbox.sweep`), then book the next run."""
+    """Scheduled job: re-enqueue stale rows (see :func:`outbox.sweep`), erase numbers past their
+    retention (:func:`..privacy.sweep_retention`), then book the next run."""
     from .outbox import sweep as sweep_outbox
 
     with app_context():
         state = get_state()
         try:
-            return sweep_outbox(state, older_than_s=older_than_s)
+            count = sweep_outbox(state, older_than_s=older_than_s)
+            _end_transaction(state)
+            from ..privacy import sweep_retention
+
+            sweep_retention(state)  # numbers kept past their retention days are erased
+            return count
         finally:
             _end_transaction(state)
             schedule_next_sweep(state)

@@ -1,0 +1,69 @@
+"""Retention: numbers never confirmed are erased 30 days after their last submission (by default);
+with PHONECAPTURE_RETENTION_DAYS set, every number is, that long after its last submission."""
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from flask_phonecapture.extension import get_state
+from flask_phonecapture.messaging import jobs
+from flask_phonecapture.models import AuditRecord, Contact, Submission, utcnow
+from tests.conftest import sent_codes, submit
+
+
+def lead(app, client, capsys, run_jobs, phone, days_ago, verify=False):
+    response = submit(client, phone)
+    assert response.status_code == 201, response.json
+    run_jobs()
+    (code,) = sent_codes(capsys)
+    if verify:
+        assert client.post(f"/phonecapture/api/v1/submissions/{response.json['id']}/verify",
+                           json={"code": code}).status_code == 200
+        run_jobs()
+        capsys.readouterr()
+    with app.app_context():
+        session = get_state().db.session
+        session.execute(update(Submission).where(Submission.id == response.json["id"])
+                        .values(created_at=utcnow() - timedelta(days=days_ago)))
+        session.commit()
+        return session.execute(select(Submission.contact_id).where(Submission.id == response.json["id"])).scalar()
+
+
+def statuses(app) -> dict:
+    with app.app_context():
+        return dict(get_state().db.session.execute(select(Contact.id, Contact.status)).all())
+
+
+def test_numbers_never_confirmed_are_erased_after_30_days(make_app, capsys, run_jobs):
+    app, _ = make_app()
+    client = app.test_client()
+    old = lead(app, client, capsys, run_jobs, "+7 912 345-67-81", days_ago=31)
+    fresh = lead(app, client, capsys, run_jobs, "+7 912 345-67-82", days_ago=29)
+    confirmed = lead(app, client, capsys, run_jobs, "+7 912 345-67-83", days_ago=400, verify=True)
+    result = app.test_cli_runner().invoke(args=["phonecapture", "retention"])
+    assert result.exit_code == 0 and "erased 1 contact(s)" in result.output
+    assert statuses(app) == {old: "erased", fresh: "active", confirmed: "active"}
+    with app.app_context():
+        session = get_state().db.session
+        assert session.get(Contact, old).e164_enc is None
+        record = session.execute(select(AuditRecord)).scalar_one()
+        assert (record.actor, record.target, record.reason) == ("retention", old, "retention: never confirmed")
+
+
+def test_with_retention_days_every_number_goes_that_long_after_its_last_submission(make_app, capsys, run_jobs):
+    app, _ = make_app(PHONECAPTURE_RETENTION_DAYS=365, PHONECAPTURE_UNVERIFIED_RETENTION_DAYS=None)
+    client = app.test_client()
+    stale = lead(app, client, capsys, run_jobs, "+7 912 345-67-81", days_ago=366, verify=True)
+    back = lead(app, client, capsys, run_jobs, "+7 912 345-67-82", days_ago=500, verify=True)
+    lead(app, client, capsys, run_jobs, "+7 912 345-67-82", days_ago=10)  # came back: a new submission
+    young = lead(app, client, capsys, run_jobs, "+7 912 345-67-83", days_ago=40)  # unverified rule off
+    with app.app_context():
+        jobs.sweep()  # the scheduled sweep job erases them too
+    assert statuses(app) == {stale: "erased", back: "active", young: "active"}
+
+
+def test_retention_off_erases_nothing(make_app, capsys, run_jobs):
+    app, _ = make_app(PHONECAPTURE_UNVERIFIED_RETENTION_DAYS=None)
+    client = app.test_client()
+    kept = lead(app, client, capsys, run_jobs, "+7 912 345-67-81", days_ago=3650)
+    result = app.test_cli_runner().invoke(args=["phonecapture", "retention"])
+    assert "erased 0 contact(s)" in result.output and statuses(app) == {kept: "active"}
