@@ -166,7 +166,7 @@ def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str =
 def sweep_retention(state, now: datetime | None = None, limit: int = 200) -> int:
     """Erase the contacts kept past ``PHONECAPTURE_UNVERIFIED_RETENTION_DAYS`` (never confirmed)
     or ``PHONECAPTURE_RETENTION_DAYS`` (any), counted from their last submission; at most
-    ``limit`` a run (the sweep job runs every minute). Commits; returns how many were erased."""
+    ``limit`` a run (the sweep job runs it hourly). Commits; returns how many were erased."""
     config = current_app.config
     now = now or utcnow()
     session = state.db.session

@@ -85,13 +85,27 @@ def sweep(older_than_s: int | None = None) -> int:
         try:
             count = sweep_outbox(state, older_than_s=older_than_s)
             _end_transaction(state)
-            from ..privacy import sweep_retention
-
-            sweep_retention(state)  # numbers kept past their retention days are erased
+            _retention_hourly(state)
             return count
         finally:
             _end_transaction(state)
             schedule_next_sweep(state)
+
+
+#: seconds between two retention passes of one worker (privacy.sweep_retention reads every
+#: contact's last submission: an hourly pass, not one per sweep)
+RETENTION_EVERY_S = 3600
+_retention_at: float | None = None
+
+
+def _retention_hourly(state) -> None:
+    global _retention_at
+    if _retention_at is not None and time.monotonic() - _retention_at < RETENTION_EVERY_S:
+        return
+    _retention_at = time.monotonic()
+    from ..privacy import sweep_retention
+
+    sweep_retention(state)  # numbers kept past their retention days are erased
 
 
 def schedule_next_sweep(state) -> None:
