@@ -168,3 +168,25 @@ def test_a_too_long_field_is_refused_in_the_pages_language(make_app, lang, field
     target = {"phone": "pc-callback-phone", "name": "pc-callback-name"}[field]
     assert summary(page) == [(target, said)]
     assert "Field cannot be longer" not in page
+
+
+@pytest.mark.parametrize("token", ["expired", "garbage", None])
+def test_a_stale_submit_token_is_a_stale_form_said_in_the_pages_language(make_app, token):
+    """A page left open longer than the token lives answered "The form has been open too long;
+    reload it." (the API's English) on a Russian page; it is a stale form like a stale CSRF token,
+    and the page that says so carries fresh ones: sending it again goes through."""
+    app, _ = make_app(WTF_CSRF_ENABLED=True, PHONECAPTURE_TOKEN_MAX_AGE=60)
+    client = app.test_client()
+    form = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    fields = {"phone": "8 912 345 67 89", "consent_service_sms": "y"}
+    bad = {"garbage": "zz", None: ""}.get(token)
+    if token == "expired":  # a token of this form issued long ago (a fresh MAC over an old time)
+        from flask_phonecapture import leads
+        with app.test_request_context():
+            bad = "1." + leads._token_mac(get_state(), "callback", "1")
+    response = post_form(client, form, token=bad, **fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert summary(page) == [("", "Форма устарела (CSRF). Отправьте её ещё раз.")]
+    assert title(page).startswith("Ошибка: ") and "reload" not in page
+    assert post_form(client, page, **fields).status_code == 302
