@@ -178,8 +178,6 @@ def split(code: int, allowed: tuple[str, ...]) -> dict[str, tuple[str, str]]:
     last = max(order.index(r) for r in allowed)
     regs = [_Region(r, r in allowed) for r in order[: last + 1]]
     plain = [g for g in regs if g.allowed and g.lead is None]
-    if not plain:
-        return {}
     # One automaton state per pattern: a region's leading digits (sticky once matched), its
     # general description and its types. A region that is not allowed still takes the numbers
     # it would take from a later one, so its patterns run too.
@@ -251,6 +249,11 @@ def split(code: int, allowed: tuple[str, ...]) -> dict[str, tuple[str, str]]:
 
     root = (start, 0)
     walk(*root)
+    if not plain:
+        # Every allowed region has leading digits: they decide, unless the calling code's own
+        # digits start numbers of an allowed region (KZ's 7 in +7), where "7 912…" may be the
+        # code typed again.
+        return _again(str(code), [g.r for g in regs if g.allowed], root, labels, exact, kids)
 
     def regex(keep, here, whole: bool) -> str | None:
         """A regex of the digit strings from the root: ``here(node)`` is True where one ends.
@@ -299,6 +302,93 @@ def split(code: int, allowed: tuple[str, ...]) -> dict[str, tuple[str, str]]:
         amb = regex(lambda nd: len(labels[nd]) > 1, lambda nd: len(labels[nd]) > 1 and exact[nd] is None, True)
         others = [_tidy(amb) + "$"] + [d for r, d in {**lead, **out}.items() if r != main]
         out[main] = "(?!" + "|".join(others) + ")"
+    return out
+
+
+def _again(cd: str, allowed: list[str], root, labels, exact, kids) -> dict[str, tuple[str, str]] | dict:
+    """``d`` for regions that all have leading digits, where numbers of an allowed region start
+    with the calling code ``cd`` itself (KZ's ``7…`` in +7): digits ``7912…`` after the code
+    may be a Kazakh number being typed or Russia's ``912…`` after the code typed again
+    ("+7 7 912…", or "7912…" without the plus; phonenumbers reads the latter past the code
+    once the number is too long for the first reading). Each digit string is given both
+    readings and is a region's once every valid number either reading can still become is that
+    region's, so the list decides as soon as the digits do: RU at ``79`` (no Kazakh number
+    starts ``79``), KZ at ``70`` or ``77``; ``7``, ``74`` (KZ's 747…, or RU's 4…) wait. A whole
+    number is its region's where phonenumbers reads it so (``7471234567`` is Kazakh).
+
+    A region's ``d`` is then ``A|7(?=B)``: ``A`` the digits that decide it read as they are,
+    ``B`` those that decide it only read past the code again. The widget takes a match that is
+    exactly the code as that second reading and drops the repeated code. Empty when the code's
+    digits start no allowed region's number (every other shared code but +7, +47, +290,
+    +358 has none): the leading digits alone decide then."""
+    kid = {nd: dict(ks) for nd, ks in kids.items()}
+    first = root
+    for ch in cd:
+        first = kid[first].get(ch) if first else None
+    if not first:
+        return {}
+
+    def step(x, ch):
+        a, b = x
+        a = kid[a].get(ch) if a else None
+        if isinstance(b, int):  # the code again, digit b of it
+            b = (root if b + 1 == len(cd) else b + 1) if ch == cd[b] else None
+        elif b:
+            b = kid[b].get(ch)
+        return (a, b) if a or b is not None else None
+
+    def owner(x) -> frozenset:
+        a, b = x
+        out = labels[a] if a else frozenset()
+        return out | labels[root if isinstance(b, int) else b] if b is not None else out
+
+    def regex(top, here, keep) -> str | None:
+        """Prefix regex from ``top``: ``here(x)`` is "" (decided), "$" (this exact string),
+        None (go on) or False (nothing below)."""
+        memo: dict = {}
+
+        def gen(x):
+            if x in memo:
+                return memo[x]
+            h = here(x)
+            if h == "" or h is False:
+                memo[x] = h if h == "" else None
+                return memo[x]
+            groups: dict[str, list[str]] = {}
+            for ch in _DIGITS:
+                y = step(x, ch)
+                if y and keep(y):
+                    sub = gen(y)
+                    if sub is not None:
+                        groups.setdefault(sub, []).append(ch)
+            alts = ([h] if h else []) + [_cls(chs) + sub for sub, chs in groups.items()]
+            memo[x] = None if not alts else alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+            return memo[x]
+
+        return gen(top)
+
+    start = (root, 0)
+    top = start
+    for ch in cd:
+        top = step(top, ch)
+    out = {}
+    for r in allowed:
+        def mine(x, r=r):
+            return owner(x) == {r}
+
+        # Read as typed: decided for r while the first reading still lives, or r's whole number.
+        a = regex(start, lambda x: "" if mine(x) and x[0] else "$" if x[0] and exact[x[0]] == r else None,
+                  lambda y: bool(y[0]) and r in labels[y[0]])
+        # Read past the code again: only where the first reading is dead (no number of any
+        # region starts so), and never below digits the first reading already decided.
+        b = regex(top, lambda x: False if len(owner(x)) == 1 and x[0] else "" if mine(x)
+                  else "$" if not (x[0] and exact[x[0]]) and isinstance(x[1], tuple) and exact[x[1]] == r
+                  else None, lambda y: isinstance(y[1], tuple) and r in labels[y[1]])
+        alts = [_tidy(_bare(a))] if a else []
+        if b is not None and b != "":
+            alts.append(cd + "(?=" + _tidy(_bare(b)) + ")")
+        if alts:
+            out[r] = "|".join(alts)
     return out
 
 

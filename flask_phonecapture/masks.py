@@ -25,12 +25,16 @@ Regions that share a calling code with formats defined only on the main region (
 get the main region's formats.
 
 ``d`` is tested on the digits after the calling code, as a prefix: the region whose ``d``
-matches is the one ``phonenumbers.region_code_for_number`` will give. It is phonenumbers'
-``leading_digits`` where the metadata has them (KZ, JM); for a region without them that the
-form allows together with another region of its code (US and CA, GB and GG), it is computed
-from the number patterns (``_shared.split``): CA ``2(?:04|[23]6|…)|…`` (its area codes), the main
-region (US, GB) a negative lookahead of the digits still undecided and of its siblings'
-``d``. Digits matching no ``d`` are not decided yet.
+matches is the one ``phonenumbers.region_code_for_number`` will give. It is sent only where the
+form allows two or more regions of that code. It is phonenumbers' ``leading_digits`` where the
+metadata has them (JM); for a region without them that the form allows together with another
+region of its code (US and CA, GB and GG), it is computed from the number patterns
+(``_shared.split``): CA ``2(?:04|[23]6|…)|…`` (its area codes), the main region (US, GB) a
+negative lookahead of the digits still undecided and of its siblings' ``d``. Where the code's
+own digits start a sibling's numbers (RU and KZ: Kazakh numbers start with 7), both readings of
+"7…" are weighed (``_shared._again``): KZ ``7(?:[0-25-7]|…)``, RU ``[3489]|7(?=[39]|…)``, a
+match of just the code meaning "the code typed again". Digits matching no ``d`` are not
+decided yet.
 """
 from __future__ import annotations
 
@@ -188,11 +192,16 @@ def country_masks(regions: list[str] | tuple[str, ...], locale: str = "en") -> l
     for c in out:
         codes.setdefault(c["c"], []).append(c["r"])
     for code, rs in codes.items():
-        if len(rs) > 1:  # regions of one code to tell apart: phonenumbers' way, as "d"
-            told = split(int(code), tuple(sorted(rs)))
-            for c in out:
+        # Regions of one code to tell apart: phonenumbers' way, as "d". A region alone with its
+        # code has no sibling to be told from: no "d" (the widget would take KZ's "7", which is
+        # its code, for the code typed again).
+        told = split(int(code), tuple(sorted(rs))) if len(rs) > 1 else {}
+        for c in out:
+            if c["c"] == code:
                 if c["r"] in told:
                     c["d"] = told[c["r"]]
+                elif len(rs) == 1:
+                    c.pop("d", None)
     return out
 
 

@@ -162,7 +162,10 @@ def form_page(form_id: str):
             form.form_errors.append(t["csrf"])
             status = 400
     except leads.LeadError as exc:
-        form.form_errors.append(exc.message)
+        # A stale or broken submit token is a stale form, like a stale CSRF token: this page
+        # carries fresh ones, so it says so in the page's language ("send it again") rather than
+        # the API's English "reload the form".
+        form.form_errors.append(t["csrf"] if exc.code in ("invalid_token", "expired_token") else exc.message)
         status = exc.status
     return _form_page(spec, form, locale), status
 

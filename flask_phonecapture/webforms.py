@@ -23,6 +23,7 @@ MESSAGES = {
         "phone_required": "Введите номер телефона.",
         "consent_required": "Без этого согласия мы не сможем обработать заявку.",
         "name_required": "Введите имя.",
+        "name_too_long": "Имя длиннее 100 знаков: сократите его.",
         "phone": {
             "invalid": "Это не похоже на номер телефона. Проверьте цифры.",
             "country": "Номера этой страны форма не принимает.",
@@ -36,6 +37,7 @@ MESSAGES = {
         "phone_required": "Enter a phone number.",
         "consent_required": "We can't process the request without this consent.",
         "name_required": "Enter your name.",
+        "name_too_long": "The name is longer than 100 characters: shorten it.",
         "phone": {},
     },
 }
@@ -129,16 +131,20 @@ def _build_form_class(spec: FormSpec, locale: str) -> type[SubmissionFormBase]:
     def say(key: str) -> str:  # the form's own words first
         return form_message(spec, key, locale) or message(locale, key)
 
+    # Too long: said in the page's language, as the phone validator says it (WTForms' own
+    # "Field cannot be longer than 40 characters." was English on a Russian page and its summary).
+    too_long = (form_message(spec, "phone", locale) or MESSAGES.get(locale, {}).get("phone", {}).get("too_long")
+                or "The phone number is too long.")
     attrs = {
         "phone": StringField(validators=[InputRequired(say("phone_required")),
-                                         Length(max=40), _PhoneValidator(spec, locale)]),
+                                         Length(max=40, message=too_long), _PhoneValidator(spec, locale)]),
         "locale": locale,
     }
     name_mode = spec.fields.get("name", "off")
     if name_mode != "off":
         required = (DataRequired(say("name_required")) if name_mode == "required"
                     else Optional())
-        attrs["name"] = StringField(validators=[required, Length(max=100)])
+        attrs["name"] = StringField(validators=[required, Length(max=100, message=message(locale, "name_too_long"))])
     for consent in spec.consents:
         validators = [DataRequired(say("consent_required"))] if consent.required else []
         attrs[f"consent_{consent.purpose}"] = BooleanField(validators=validators)

@@ -46,7 +46,7 @@ def test_unknown_region_raises():
 
 def test_shared_code_gets_main_formats_filtered_by_leading_digits():
     ru, kz = country_masks(["RU", "KZ"])
-    assert kz["c"] == "7" and kz["d"] == "7"
+    assert kz["c"] == "7" and re.match(f"(?:{kz['d']})", "77")
     assert kz["f"], "KZ borrows RU's formats"
     # RU drops the 7xx formats only Kazakh numbers use; KZ keeps them.
     assert not any(re.match(f[3][0], "771") for f in ru["f"] if f[3])
@@ -96,7 +96,8 @@ def test_ru_config_is_small():
 
 def test_a_region_prefix_longer_than_four_digits_keeps_its_formats():
     (va,) = country_masks(["VA"])
-    assert va["d"] == "06698" and va["f"], "VA borrows IT's formats"
+    assert va["f"], "VA borrows IT's formats"
+    assert country_masks(["IT", "VA"])[1]["d"] == "06698"
 
 
 def test_regions_that_rewrite_their_national_prefix_send_the_rule():
@@ -138,12 +139,48 @@ def test_canada_is_decided_by_its_area_code():
     assert _region_by_d([us, ca], "3101234") == ["CA"]  # seven digits: a Canadian service number
 
 
-def test_forms_without_two_regions_of_one_code_are_unchanged():
-    """Nothing more travels unless the form allows two regions of one code (RU and KZ are told
-    apart by phonenumbers' own leading digits, as before)."""
-    ru, kz, by = country_masks(["RU", "KZ", "BY"])
-    assert (ru["d"], kz["d"]) == ("[3489]", "7") and "d" not in by
+def test_forms_without_two_regions_of_one_code_send_no_d():
+    """Nothing travels to tell regions apart unless the form allows two regions of one code:
+    not even a region's own leading digits (KZ's 7 alone in +7 would read as the code again)."""
     assert all("d" not in c for c in country_masks(["US", "GB", "DE"]))
+    assert all("d" not in c for c in country_masks(["KZ", "BY"]) + country_masks(["RU", "BY"]))
+    assert "d" in country_masks(["JM", "PR"])[0]  # two regions of +1 with leading digits: theirs
+
+
+def _read(countries: list[dict], digits: str) -> tuple[list[str], str]:
+    """The regions whose d the digits after +7 match, and the digits the widget keeps (a match of
+    just the code is the code typed again: it goes)."""
+    hits = [(c["r"], m.group(0)) for c in countries if "d" in c and (m := re.match(f"(?:{c['d']})", digits))]
+    return [r for r, _ in hits], digits[1:] if hits and hits[0][1] == "7" else digits
+
+
+def test_ru_and_kz_are_told_apart_as_soon_as_the_digits_decide():
+    """Kazakh numbers start with 7, the code of both: "7912…" after +7 is Russia's 912… with the
+    code typed again (no Kazakh number starts 79), "7701…" is Kazakh either way, "74…" (KZ 747…
+    or RU 4…) is not decided yet, and a whole number is the region phonenumbers gives."""
+    ru, kz, by = cs = country_masks(["RU", "KZ", "BY"])
+    assert "d" not in by
+    assert _read(cs, "79") == (["RU"], "9") and _read(cs, "7495") == (["RU"], "495")
+    assert _read(cs, "77")[0] == ["KZ"] and _read(cs, "76")[0] == ["KZ"] and _read(cs, "7012") == (["KZ"], "7012")
+    for undecided in ("", "7", "74", "78", "747123"):
+        assert _read(cs, undecided)[0] == [], undecided
+    checked = 0
+    for start in range(1000, 10000):
+        for tail in ("234567", "900123"):
+            nsn = f"{start}{tail}"
+            num = phonenumbers.parse("+7" + nsn)
+            if not phonenumbers.is_valid_number(num):
+                continue
+            region = phonenumbers.region_code_for_number(num)
+            assert _read(cs, nsn) == ([region], nsn), nsn
+            # the code typed again before it: phonenumbers reads "7" + a Russian number past it
+            again = phonenumbers.parse("7" + nsn, "RU")
+            regions, kept = _read(cs, "7" + nsn)
+            assert regions == [phonenumbers.region_code_for_number(again)], nsn
+            # a Kazakh "7 7…" keeps its digits until the length says (the widget's fix() then)
+            assert kept == str(again.national_number) or region == "KZ", nsn
+            checked += 1
+    assert checked > 1000
 
 
 def test_valid_numbers_no_format_fits_are_listed():

@@ -151,3 +151,42 @@ def test_the_drawn_form_is_described_by_its_offer_and_purpose_like_the_widgets(m
     assert '<section class="d i" aria-labelledby="t" aria-describedby="o pu"' in offer
     assert '<p id="o">Скидка 10%</p>' in offer
     assert 'aria-describedby="" tabindex="-1"' in bare  # nothing to describe it: no id of a missing element
+
+
+@pytest.mark.parametrize("lang, field, value, said", [
+    ("ru", "phone", "9" * 41, "Слишком длинный номер."),
+    ("ru", "name", "Я" * 101, "Имя длиннее 100 знаков: сократите его."),
+])
+def test_a_too_long_field_is_refused_in_the_pages_language(make_app, lang, field, value, said):
+    """WTForms' own "Field cannot be longer than 40 characters." came out in English on a Russian
+    page, in the field's error and in the summary at the top."""
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    form = client.get(f"/phonecapture/f/callback?lang={lang}").get_data(as_text=True)
+    fields = {"phone": "8 912 345 67 89", "consent_service_sms": "y", field: value}
+    page = post_form(client, form, **fields).get_data(as_text=True)
+    target = {"phone": "pc-callback-phone", "name": "pc-callback-name"}[field]
+    assert summary(page) == [(target, said)]
+    assert "Field cannot be longer" not in page
+
+
+@pytest.mark.parametrize("token", ["expired", "garbage", None])
+def test_a_stale_submit_token_is_a_stale_form_said_in_the_pages_language(make_app, token):
+    """A page left open longer than the token lives answered "The form has been open too long;
+    reload it." (the API's English) on a Russian page; it is a stale form like a stale CSRF token,
+    and the page that says so carries fresh ones: sending it again goes through."""
+    app, _ = make_app(WTF_CSRF_ENABLED=True, PHONECAPTURE_TOKEN_MAX_AGE=60)
+    client = app.test_client()
+    form = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    fields = {"phone": "8 912 345 67 89", "consent_service_sms": "y"}
+    bad = {"garbage": "zz", None: ""}.get(token)
+    if token == "expired":  # a token of this form issued long ago (a fresh MAC over an old time)
+        from flask_phonecapture import leads
+        with app.test_request_context():
+            bad = "1." + leads._token_mac(get_state(), "callback", "1")
+    response = post_form(client, form, token=bad, **fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert summary(page) == [("", "Форма устарела (CSRF). Отправьте её ещё раз.")]
+    assert title(page).startswith("Ошибка: ") and "reload" not in page
+    assert post_form(client, page, **fields).status_code == 302

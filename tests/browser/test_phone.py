@@ -275,3 +275,23 @@ def test_the_country_list_follows_a_region_sharing_the_code(site, page, typed, s
     assert country.input_value() == region
     field.press_sequentially(typed[-6:])
     assert (field.input_value(), country.input_value()) == (shown, region)
+
+
+@pytest.mark.parametrize("picked", ["RU", "KZ"])
+@pytest.mark.parametrize("typed, steps, shown, region", [
+    # no Kazakh number starts 79: the 7 was the code typed again
+    ("79123456789", [None, ("+7 (9", "RU"), ("+7 (91", "RU")], "+7 (912) 345-67-89", "RU"),
+    # 74… may still be KZ 747…; 749… is not
+    ("74951234567", [None, None, ("+7 (49", "RU")], "+7 (495) 123-45-67", "RU"),
+    ("7012345678", [None, ("+7 (70", "KZ")], "+7 (701) 234 5678", "KZ"),
+])
+def test_the_code_typed_again_decides_the_country_as_soon_as_the_digits_do(page, field, picked, typed, steps, shown, region):
+    """RU and KZ share +7 and Kazakh numbers start with 7: "+7 7912…" showed Kazakhstan (and
+    "+7 (791) 234 5678") until the 11th digit. The picked country stays while nothing is decided."""
+    select = page.get_by_role("dialog").get_by_role("combobox", name="Страна")
+    select.select_option(picked)
+    for ch, want in zip(typed, steps):
+        field.press_sequentially(ch)
+        assert (field.input_value(), select.input_value()) == want or (want is None and select.input_value() == picked), ch
+    field.press_sequentially(typed[len(steps):])
+    assert (field.input_value(), select.input_value()) == (shown, region)

@@ -157,6 +157,64 @@ def shared(allowed: list[str]) -> dict:
     return {"allowed": allowed, "countries": country_masks(allowed, "en"), "numbers": out}
 
 
+# The code typed again after itself, in a form allowing RU and KZ (the example shop's callback
+# form): Kazakh numbers start with 7, so "7912…" without the plus (or "+7 7912…") may be a Kazakh
+# number being typed or Russia's 912… after the code. ``want[i]``: the region the list must show
+# once the first i+1 typed digits decide (no number of another region of the code, read either
+# way, shares them), or phonenumbers' region where they are a whole valid number by themselves
+# (national, as typed in RU); "" where nothing is promised yet. Typed as "7" + the national number.
+AGAIN = ["RU", "KZ", "BY"]
+
+
+@functools.lru_cache(maxsize=None)
+def _alive(region: str, digits: str) -> bool:
+    """Does some valid ten-digit number of ``region`` (RU or KZ) start with ``digits``? Tries
+    every next three digits, the rest filled with 0s, 5s or 9s (their patterns ask nothing
+    further in)."""
+    import itertools
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    pats = [re.compile(getattr(meta, k).national_number_pattern) for k in
+            ("fixed_line", "mobile", "toll_free", "premium_rate", "voip", "personal_number", "uan")
+            if getattr(meta, k) is not None and getattr(meta, k).national_number_pattern]
+    lead = re.compile(meta.leading_digits)
+    rest = 10 - len(digits)
+    if rest < 0:
+        return False
+    for t in itertools.product("0123456789", repeat=min(3, rest)):
+        for fill in "059":
+            cand = digits + "".join(t) + fill * (rest - len(t))
+            if lead.match(cand) and any(p.fullmatch(cand) for p in pats):
+                return True
+    return False
+
+
+def again() -> dict:
+    nums = [(n, r) for n, r in universe(7) if r in AGAIN]
+    out = []
+    other = {r: [x for m, q in nums if q != r for x in (m, "7" + m)] for r in AGAIN}
+    for i, (nsn, region) in enumerate(nums):
+        # The fixture stays small: a sample, denser where the two readings meet (RU's 4… and
+        # 8… typed after a 7, KZ's 747… and 785…).
+        if i % 40 and (i % 10 or not nsn.startswith(("4", "8", "747", "785"))):
+            continue
+        typed = "7" + nsn
+        k = 1 + max(len(os.path.commonprefix([typed, x])) for x in other[region])
+        want = []
+        for j in range(1, len(typed) + 1):
+            part = phonenumbers.parse(typed[:j], "RU") if j > 1 else None
+            own = phonenumbers.region_code_for_number(part) if part and phonenumbers.is_valid_number(part) else None
+            # Promised only where the other region is dead under both readings (as typed, and
+            # past the repeated 7): the sample of numbers alone misses some.
+            p = typed[:j]
+            other_r = "KZ" if region == "RU" else "RU"
+            open_ = _alive(other_r, p) or _alive(other_r, p[1:])
+            want.append(own if own in AGAIN else region if j >= k and not open_ else "")
+        whole = phonenumbers.parse(typed, "RU")
+        out.append({"typed": typed, "region": region, "e164": phonenumbers.format_number(whole, F.E164),
+                     "want": ",".join(want)})
+    return {"allowed": AGAIN, "countries": country_masks(AGAIN, "en"), "numbers": out}
+
+
 # Regions whose numbers regrouped back and forth while typed: every example number typed digit
 # by digit. ``whole[i]`` is phonenumbers' display of the first i+1 digits where they are a valid
 # number by themselves (the widget must show exactly that); "~" and the display where they are
@@ -213,6 +271,7 @@ def main() -> None:
             "transform": {"countries": country_masks(sorted({r for r, _ in TRANSFORMED}), "en"),
                           "cases": transform},
             "shared": [shared(allowed) for allowed in SHARED],
+            "again": again(),
             "typing": {"countries": country_masks(TYPED, "en"), "numbers": typing()}}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

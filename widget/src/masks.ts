@@ -28,14 +28,17 @@ export const e164 = (p: Parsed): string => "+" + p.c.c + p.d;
 
 /** The allowed country for an international number (digits after "+"), and the rest: the one
  * whose `d` the rest starts with (as phonenumbers would decide), else, while the digits do not
- * decide yet, `cur` if it has that code. */
-export function byCode(cs: Country[], digits: string, cur?: Country): [Country, string] | undefined {
+ * decide yet, `cur` if it has that code. A `d` matching just the code again decides by what
+ * follows it ("+7 7 912…": no Kazakh number starts 79), and the repeated code goes. */
+export function byCode(cs: Country[], digits: string, cur?: Country): Parsed | undefined {
   for (let k = 1; k < 4; k++) {
     const code = digits.slice(0, k);
     const same = cs.filter((c) => c.c === code);
     if (same.length) {
       const rest = digits.slice(k);
-      return [same.find((c) => c.d && rx(c.d).test(rest)) || same.find((c) => c == cur) || same[0], rest];
+      let m: RegExpExecArray | null | "" | undefined;
+      const c = same.find((c) => (m = c.d && rx(c.d).exec(rest))) || same.find((c) => c == cur) || same[0];
+      return { c, d: m && m[0] == code ? rest.slice(k) : rest };
     }
   }
 }
@@ -62,7 +65,7 @@ function fix(cs: Country[], c: Country, d: string): Parsed {
     if (np !== d && viable(c, np)) return { c, d: np };
     if (d.startsWith(c.c)) {
       const hit = byCode(cs, d);
-      if (hit && viable(hit[0], hit[1])) return { c: hit[0], d: hit[1] };
+      if (hit && viable(hit.c, hit.d)) return hit;
     }
   }
   return { c, d };
@@ -118,21 +121,20 @@ function read(raw: string, cur: Country, cs: Country[]): Parsed {
   const i = intl(raw, cur);
   if (i != null) {
     const hit = byCode(cs, i, cur);
-    return hit ? fix(cs, hit[0], hit[1]) : { c: cur, d: i, u: 1 };
+    return hit ? fix(cs, hit.c, hit.d) : { c: cur, d: i, u: 1 };
   }
   const digits = raw.replace(/\D/g, "");
   // No international prefix: a national number, maybe with the country code in front.
   if (digits.startsWith(cur.c)) {
     const hit = byCode(cs, digits);
-    if (hit && hit[0].c === cur.c) {
-      const rest = stripNP(hit[0], hit[1]);
+    if (hit && hit.c.c === cur.c) {
+      const rest = stripNP(hit.c, hit.d);
       const max = Math.max(...cur.l);
-      if ((!viable(cur, digits) && viable(hit[0], rest)) || digits.length > max) return { c: hit[0], d: rest };
+      if ((!viable(cur, digits) && viable(hit.c, rest)) || digits.length > max) return { c: hit.c, d: rest };
     }
   }
-  const d = stripNP(cur, digits);
   // A region sharing the code may own this number (KZ inside +7, CA inside +1).
-  return { c: byCode(cs, cur.c + d, cur)![0], d };
+  return byCode(cs, cur.c + stripNP(cur, digits), cur)!;
 }
 
 /**

@@ -242,3 +242,53 @@ describe("as-you-type grouping is stable", () => {
     });
   }
 });
+
+describe("the calling code typed again: RU and KZ (+7, where Kazakh numbers start with 7)", () => {
+  const f = (data as unknown as { again: { countries: Country[]; numbers: { typed: string; region: string; e164: string; want: string }[] } }).again;
+  const ak = f.countries;
+  const [RU, KZ] = ak;
+  it(`${f.numbers.length} numbers typed as 7…, with and without the plus, whatever is selected`, () => {
+    expect(f.numbers.length).toBeGreaterThan(100);
+    for (const cur of ak) {
+      for (const n of f.numbers) {
+        const nsn = n.typed.slice(1);
+        // whole: as phonenumbers reads them
+        // national ones only where +7 is selected (BY reads them as its own)
+        for (const raw of [n.typed, "+7 " + n.typed, "+7 " + nsn, "8" + nsn].filter((r) => cur.c == "7" || r[0] == "+")) {
+          const p = parse(raw, cur, ak);
+          expect([p.c.r, e164(p)], `${raw} with ${cur.r}`).toEqual([n.region, n.e164]);
+        }
+        // digit by digit, from where the digits decide
+        n.want.split(",").forEach((want, i) => {
+          const part = n.typed.slice(0, i + 1);
+          if (want) for (const raw of ["+7 " + part, ...(cur.c == "7" ? [part] : [])]) expect(parse(raw, cur, ak).c.r, `${raw} with ${cur.r}`).toBe(want);
+        });
+      }
+    }
+  });
+  it("decides at the second digit where no Kazakh number starts so, keeps the selected country before", () => {
+    for (const cur of [RU, KZ]) {
+      for (const raw of ["7", "+7 7", "+7 74", "+7 78"]) expect(parse(raw, cur, ak).c.r, raw).toBe(cur.r);
+      for (const raw of ["79", "+7 79", "7912", "+7 7912", "+7 749", "+7 781"]) expect(parse(raw, cur, ak).c.r, `${raw} with ${cur.r}`).toBe("RU");
+      for (const raw of ["77", "+7 77", "+7 76", "76", "+7 70", "+7 7012", "+7 747 0"]) expect(parse(raw, cur, ak).c.r, `${raw} with ${cur.r}`).toBe("KZ");
+    }
+    // the repeated code goes as soon as it is one: "+7 7 9" is "+7 (9"
+    expect(show(parse("+7 79", RU, ak))).toBe("+7 (9");
+    expect(show(parse("7912", KZ, ak))).toBe("+7 (912");
+    expect(show(parse("+7 7495", RU, ak))).toBe("+7 (495");
+    // typed with the trunk prefix: "8 7012…" stays Kazakh, "8 912…" Russian
+    for (const cur of [RU, KZ]) {
+      expect(parse("87012", cur, ak).c.r).toBe("KZ");
+      expect(parse("8912", cur, ak).c.r).toBe("RU");
+      expect(e164(parse("+7 701 234 56 78", cur, ak))).toBe("+77012345678");
+    }
+    // a whole Kazakh 747… number is Kazakh (phonenumbers), one digit more is Russia's 471… after the code
+    expect(parse("+7 747 123 45 67", RU, ak).c.r).toBe("KZ");
+    expect(e164(parse("+7 7 471 234 56 78", KZ, ak))).toBe("+74712345678");
+  });
+  it("a region alone with its code sends no d", () => {
+    expect(data.countries.filter((c) => c.c == "7").every((c) => c.d)).toBe(true); // RU and KZ: two
+    const kzBy = (data as unknown as { transform: { countries: Country[] } }).transform.countries;
+    expect(kzBy.some((c) => c.d)).toBe(false);
+  });
+});
