@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import time
 import unicodedata
@@ -270,14 +271,18 @@ def _texts(state, submission: Submission) -> dict:
     return answer_texts(state.forms.get(submission.form_id), submission.locale)
 
 
+_CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+
+
 def code_digits(code) -> str | None:
     """The code as 6 ASCII digits, or None when it is not 6 digits.
 
     Digits of any script (Unicode Nd: Arabic-Indic, Persian, Devanagari, fullwidth...) are what
     a phone keyboard may type, so they count as their value; superscripts, circled digits and the
-    other characters ``str.isdigit`` also accepts are not digits of a code.
+    other characters ``str.isdigit`` also accepts are not digits of a code. Spaces and dashes
+    between them are how people copy a code ("12 34 56", "420-858"): dropped.
     """
-    code = (code or "").strip() if isinstance(code, str) else ""
+    code = _CODE_SEPARATORS.sub("", code) if isinstance(code, str) else ""
     if len(code) != 6 or not all(ch.isdecimal() for ch in code):
         return None
     return "".join(str(unicodedata.decimal(ch)) for ch in code)

@@ -231,3 +231,19 @@ def test_a_long_referrer_or_tag_never_makes_the_no_js_submission_fail(make_app):
     with app.app_context():
         submission = get_state().db.session.execute(select(Submission)).scalar_one()
         assert submission.page_url.startswith("https://search.example/?q=")
+
+
+def test_a_code_typed_with_spaces_is_taken_on_the_code_page(make_app, capsys, run_jobs):
+    """People copy a code as "123 456" or "12 34 56"; the field lets them (no 6-character cap)."""
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    client.get("/phonecapture/f/callback")
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    verify_url = post_form(client, html, phone="8 912 345 67 89", consent_service_sms="y").headers["Location"]
+    run_jobs()
+    (code,) = sent_codes(capsys)
+    page = client.get(verify_url).get_data(as_text=True)
+    assert 'maxlength="6"' not in page
+    done = client.post(verify_url, data={"csrf_token": hidden(page, "csrf_token"),
+                                         "code": " ".join([code[:2], code[2:4], code[4:]])})
+    assert done.status_code == 302 and "/done" in done.headers["Location"]

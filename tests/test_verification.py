@@ -249,6 +249,7 @@ def test_digit_lookalikes_are_invalid_and_cost_no_attempt(client, submitted, sha
     ("١٢٣٤٥٦", "123456"), ("۱۲۳۴۵۶", "123456"), ("１２３４５６", "123456"), ("१२३४५६", "123456"),
     (" 123456\n", "123456"), ("¹²³⁴⁵⁶", None), ("12345²", None), ("①②③④⑤⑥", None), ("12345", None),
     ("1234567", None), ("12 456", None), ("", None), (None, None),
+    ("12 34 56", "123456"), ("420-858", "420858"), ("420 – 858", "420858"), ("12\u00a034\u00a056", "123456"),
 ])
 def test_code_digits_of_any_script_become_ascii_and_lookalikes_none(typed, digits):
     from flask_phonecapture.leads import code_digits
