@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 
 from . import consent
-from .contacts import decrypt_e164
+from .contacts import decrypt_e164, lock_number
 from .crypto import same
 from .leads import LeadError, code_digits
 from .messaging import outbox
@@ -64,8 +64,6 @@ def request_erasure(state, phone: ParsedPhone, locale: str, texts: dict) -> str:
     """Store a request for ``phone`` and send its code if we hold the number; returns the
     request id. Raises LeadError 429 past the per-number cap."""
     session = state.db.session
-    from .contacts import lock_number
-
     lock_number(state, phone.e164)  # two clicks make one request, one SMS
     index = state.keyring.blind_index(phone.e164)
     since = utcnow() - timedelta(hours=1)
@@ -151,7 +149,7 @@ def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str =
         wrong = texts["wrong"].format(n=left)
         raise LeadError(422, "wrong_code", wrong, fields={"code": [wrong]}, attempts_left=left)
     contact = session.get(Contact, req.contact_id)
-    erased = [contact] if contact.status == "active" else []
+    erased = [contact] if _hold(state, contact) else []
     if contact.e164_enc is not None:  # every duplicate of the number goes too (see 0003)
         erased += [c for c in _contacts_of(state, decrypt_e164(state, contact)) if c.id != contact.id]
     for c in erased:
@@ -166,10 +164,37 @@ def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str =
 def sweep_retention(state, now: datetime | None = None, limit: int = 200) -> int:
     """Erase the contacts kept past ``PHONECAPTURE_UNVERIFIED_RETENTION_DAYS`` (never confirmed)
     or ``PHONECAPTURE_RETENTION_DAYS`` (any), counted from their last submission; at most
-    ``limit`` a run (the sweep job runs it hourly). Commits; returns how many were erased."""
-    config = current_app.config
+    ``limit`` a run (the sweep job runs it hourly), each in its own transaction. Returns how
+    many were erased."""
     now = now or utcnow()
     session = state.db.session
+    due = _due(now)
+    if due is None:
+        return 0
+    ids = session.execute(due.order_by(Contact.created_at).limit(limit)).scalars().all()
+    session.rollback()
+    count = 0
+    for contact_id in ids:
+        contact = session.get(Contact, contact_id)
+        # The number may have come back (a new submission) or been erased since the list was
+        # read: decide again under the number's lock, which a submission in flight holds too.
+        if contact is None or not _hold(state, contact) or \
+                session.execute(due.where(Contact.id == contact_id)).first() is None:
+            session.rollback()
+            continue
+        reason = "retention: never confirmed" if contact.verified_at is None else "retention"
+        erase_contact(state, contact, actor="retention", reason=reason)
+        # one commit per contact: the audit lock is never held while waiting for a number's
+        # lock, which a visitor's confirmation takes in the other order (a deadlock)
+        session.commit()
+        contact_erased.send(current_app._get_current_object(), contact=contact)
+        count += 1
+    return count
+
+
+def _due(now: datetime):
+    """The ids of active contacts past their retention, or None when retention is off."""
+    config = current_app.config
     last = (select(Submission.contact_id, func.max(Submission.created_at).label("at"))
             .group_by(Submission.contact_id).subquery())
     rules = []
@@ -180,24 +205,24 @@ def sweep_retention(state, now: datetime | None = None, limit: int = 200) -> int
         cutoff = now - timedelta(days=config["PHONECAPTURE_RETENTION_DAYS"])
         rules.append(func.coalesce(last.c.at, Contact.created_at) < cutoff)
     if not rules:
-        return 0
-    from sqlalchemy import or_
+        return None
+    return (select(Contact.id).outerjoin(last, last.c.contact_id == Contact.id)
+            .where(Contact.status == "active", or_(*rules)))
 
-    due = session.execute(select(Contact).outerjoin(last, last.c.contact_id == Contact.id)
-                          .where(Contact.status == "active", or_(*rules))
-                          .order_by(Contact.created_at).limit(limit)).scalars().all()
-    for contact in due:
-        reason = "retention: never confirmed" if contact.verified_at is None else "retention"
-        erase_contact(state, contact, actor="retention", reason=reason)
-    session.commit()
-    for contact in due:
-        contact_erased.send(current_app._get_current_object(), contact=contact)
-    return len(due)
+
+def _hold(state, contact: Contact) -> bool:
+    """Take the contact's number lock (contacts.lock_number: a submission or an erasure of the
+    number in flight finishes first) and read the contact again; False when it is erased."""
+    if contact.e164_enc is not None:
+        lock_number(state, decrypt_e164(state, contact))
+    state.db.session.refresh(contact)
+    return contact.status == "active"
 
 
 def erase_number(state, e164: str, *, actor: str, reason: str) -> int:
     """Staff erasure (``flask phonecapture erase``): every active contact of the number, now.
     Commits; returns how many contacts were erased."""
+    lock_number(state, e164)  # a submission of the number in flight finishes first
     erased = _contacts_of(state, e164)
     for c in erased:
         erase_contact(state, c, actor=actor, reason=reason)
