@@ -9,6 +9,8 @@ held and unknown numbers alike) and per IP (flask-limiter, ratelimit.py).
 What erasing a contact does, in one transaction (152-FZ art. 21, GDPR art. 17):
 
 * the number's ciphertexts and blind index are cleared, the contact is ``erased``;
+* the blind index is cleared from the contact's erasure requests and STOP/START/HELP records too
+  (a STOP's suppression row stays, by blind index alone);
 * each submission loses the name, page URL, referrer, click ids, first touch, IP prefix and user
   agent; the form, the time and the campaign tags (utm_*) stay, so source reports still add up;
 * every consent is withdrawn (channel ``erasure``) and keeps its wording version and time as the
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 
 from . import consent
 from .contacts import decrypt_e164, lock_number
@@ -36,8 +38,8 @@ from .crypto import same
 from .leads import LeadError, code_digits
 from .messaging import outbox
 from .messaging.inbound import forget
-from .models import (AuditRecord, Consent, Contact, ErasureRequest, Message, Submission, new_id,
-                     utcnow)
+from .models import (AuditRecord, Consent, Contact, ErasureRequest, KeywordEvent, Message, Submission,
+                     new_id, utcnow)
 from .phone import ParsedPhone, mask_e164
 from .signals import contact_erased
 
@@ -168,6 +170,7 @@ def sweep_retention(state, now: datetime | None = None, limit: int = 200) -> int
     many were erased."""
     now = now or utcnow()
     session = state.db.session
+    forget_requests(state, now)
     due = _due(now)
     if due is None:
         return 0
@@ -190,6 +193,21 @@ def sweep_retention(state, now: datetime | None = None, limit: int = 200) -> int
         contact_erased.send(current_app._get_current_object(), contact=contact)
         count += 1
     return count
+
+
+def forget_requests(state, now: datetime) -> None:
+    """Erasure requests past their code and the hour of the per-number cap: the ones never
+    confirmed go (most are for numbers we never held: nothing of theirs is ours to keep), the
+    erased ones keep their receipt without the blind index. Commits."""
+    session = state.db.session
+    old = now - timedelta(hours=1)
+    session.execute(delete(ErasureRequest).where(ErasureRequest.erased_at.is_(None),
+                                                 ErasureRequest.created_at < old,
+                                                 ErasureRequest.expires_at < now))
+    session.execute(update(ErasureRequest).where(ErasureRequest.created_at < old,
+                                                 ErasureRequest.blind_index != "")
+                    .values(blind_index=""))
+    session.commit()
 
 
 def _due(now: datetime):
@@ -244,6 +262,12 @@ def erase_contact(state, contact: Contact, *, actor: str, reason: str) -> None:
         name_enc=None, page_url=None, referrer=None, gclid=None, yclid=None, fbclid=None,
         first_touch=None, ip_prefix=None, user_agent=None))
     session.execute(update(Message).where(Message.contact_id == contact.id).values(body_enc=None))
+    # the number's blind index goes wherever the contact's id sits next to it: with the key and
+    # the masked last digits it narrows the number down to a few candidates
+    session.execute(update(ErasureRequest).where(ErasureRequest.contact_id == contact.id)
+                    .values(blind_index=""))
+    session.execute(update(KeywordEvent).where(KeywordEvent.contact_id == contact.id)
+                    .values(blind_index=""))
     contact.e164_enc = contact.national_enc = contact.international_enc = None
     contact.blind_index = None
     contact.status = "erased"

@@ -306,3 +306,48 @@ def test_a_signup_left_pending_takes_no_code_once_its_number_is_erased(erase_app
     assert resend.status_code == 410 and resend.json["error"] == "erased"
     run_jobs()
     assert sent_codes(capsys) == []
+
+
+def test_erasure_leaves_the_numbers_blind_index_only_on_its_stop_suppression(erase_app, capsys, run_jobs):
+    """The blind index next to the contact id (a request, a STOP record) plus the masked last
+    digits narrows the number down to a few candidates for whoever holds the index key."""
+    from flask_phonecapture.messaging import inbound
+
+    app = erase_app
+    verified_lead(app, app.test_client(), capsys, run_jobs)
+    with app.app_context():
+        state = get_state()
+        inbound.handle(state, "console", "+79123456789", "STOP", "in-1")
+        index = state.keyring.blind_index("+79123456789")
+    run_jobs()
+    capsys.readouterr()
+    client, url, code = erase_code_for(app, capsys, run_jobs)
+    assert confirm(client, url, code).status_code == 200
+    with app.app_context():
+        session = get_state().db.session
+        assert session.execute(select(Suppression.blind_index)).scalars().all() == [index]
+    dump = dump_database(app).replace(index, "", 1)  # the suppression's copy
+    assert index not in dump
+
+
+def test_erasure_requests_never_confirmed_are_deleted_after_the_hour(erase_app, capsys, run_jobs):
+    from sqlalchemy import update
+
+    app = erase_app
+    verified_lead(app, app.test_client(), capsys, run_jobs)
+    client, url, code = erase_code_for(app, capsys, run_jobs)  # held, confirmed
+    assert confirm(client, url, code).status_code == 200
+    ask(app.test_client(), "+7 912 000-00-01")  # not held
+    ask(app.test_client(), "+7 912 000-00-02")  # not held, within the hour
+    with app.app_context():
+        session = get_state().db.session
+        session.execute(update(ErasureRequest).where(ErasureRequest.masked != "+7 *** ***-**-02").values(
+            created_at=utcnow() - timedelta(minutes=61), expires_at=utcnow() - timedelta(minutes=51)))
+        session.commit()
+    assert app.test_cli_runner().invoke(args=["phonecapture", "retention"]).exit_code == 0
+    with app.app_context():
+        rows = get_state().db.session.execute(select(ErasureRequest)).scalars().all()
+        assert sorted(r.masked[-2:] for r in rows) == ["02", "89"]  # the fresh one still counts for the cap
+        assert [r.blind_index for r in rows if r.erased_at] == [""]
+    receipt = confirm(client, url, code)  # the receipt is still there
+    assert receipt.status_code == 200 and "Номер удалён" in receipt.get_data(as_text=True)
