@@ -8,6 +8,7 @@ from __future__ import annotations
 import phonenumbers
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import OperationalError
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -47,6 +48,8 @@ TEXTS = {
         "code_format": "Код — это 6 цифр из SMS.",
         "wrong": "Неверный код. Осталось попыток: {n}.",
         "csrf": "Форма устарела (CSRF). Отправьте её ещё раз.",
+        "rate": "Слишком много запросов с вашего адреса. Попробуйте через {s} с.",
+        "unavailable": "Сервис временно недоступен. Попробуйте через минуту.",
     },
     "en": {
         "title": "Erase my number",
@@ -73,6 +76,8 @@ TEXTS = {
         "code_format": "The code is the 6 digits from the SMS.",
         "wrong": "Wrong code. Attempts left: {n}.",
         "csrf": "The form has expired (CSRF). Please send it again.",
+        "rate": "Too many requests from your network. Please try again in {s} s.",
+        "unavailable": "The service is temporarily unavailable. Please try again in a minute.",
     },
 }
 
@@ -107,6 +112,31 @@ def _render(name: str, locale: str, status: int = 200, **ctx):
     g.phonecapture_locale = locale
     page = render_template(f"phonecapture/{name}", t=TEXTS[locale], spec=_Page(locale), **ctx)
     return _private(make_response(page, status))
+
+
+@privacy_bp.errorhandler(429)
+def _rate_limited(exc):
+    """flask-limiter's refusal, as a page of ours: in the visitor's language and, like every
+    page here, not cached and sending no referrer (the URL holds the request id)."""
+    from .api import _retry_after
+
+    locale = _locale()
+    wait = _retry_after(exc)
+    response = _render("message_page.html", locale, 429, title=TEXTS[locale]["title"],
+                       text=TEXTS[locale]["rate"].format(s=wait))
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+@privacy_bp.errorhandler(OperationalError)
+def _db_down(exc):  # a lost connection, a deadlock victim: a 503 to retry, never a 500
+    current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
+    get_state().db.session.rollback()
+    locale = _locale()
+    response = _render("message_page.html", locale, 503, title=TEXTS[locale]["title"],
+                       text=TEXTS[locale]["unavailable"])
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @privacy_bp.route("/privacy/erase", methods=["GET", "POST"])

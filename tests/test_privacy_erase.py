@@ -379,3 +379,29 @@ def test_a_held_number_is_answered_before_its_code_is_queued(erase_app, capsys, 
     response.close()  # the server is done with it: now the code goes
     run_jobs()
     assert len(erase_codes(capsys)) == 1
+
+
+def test_too_many_requests_from_one_address_get_a_private_page_in_the_visitors_language(make_app):
+    app, _ = make_app(WTF_CSRF_ENABLED=True, PHONECAPTURE_RATELIMIT_SUBMIT="2/minute")
+    client = app.test_client()
+    for phone in ("+7 912 000-00-01", "+7 912 000-00-02"):
+        assert ask(client, phone).status_code == 302
+    refused = ask(client, "+7 912 000-00-03")
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "Слишком много запросов с вашего адреса" in body
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.headers["Cache-Control"] == "no-store" and refused.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_database_error_is_a_503_page_not_a_500(erase_app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from flask_phonecapture import privacy
+
+    def down(*args, **kw):
+        raise OperationalError("SELECT 1", {}, Exception("deadlock detected"))
+
+    monkeypatch.setattr(privacy, "request_erasure", down)
+    response = ask(erase_app.test_client(), lang="en")
+    assert response.status_code == 503 and "temporarily unavailable" in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
