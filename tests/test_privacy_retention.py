@@ -150,3 +150,39 @@ def test_a_visitor_confirming_while_the_sweep_erases_gets_the_receipt_not_an_err
     with app.app_context():  # erased once, by whoever came first
         targets = get_state().db.session.execute(select(AuditRecord.target)).scalars().all()
         assert sorted(targets) == sorted(set(targets)) and mine in targets
+
+
+def test_a_failing_retention_pass_leaves_the_sweep_job_done_and_the_outbox_swept(make_app, capsys, run_jobs,
+                                                                               monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    from flask_phonecapture.messaging.queue import SWEEP_JOB
+    from flask_phonecapture.models import Message
+    from tests.conftest import REDIS_URL
+    from tests.messaging_helpers import add_due
+
+    app, _ = make_app()
+    contact = lead(app, app.test_client(), capsys, run_jobs, "+7 912 345-67-81", days_ago=1)
+    waiting = add_due(app, contact, kind="confirmation", body="Спасибо, перезвоним")
+
+    def broken(state, *args, **kw):
+        raise OperationalError("SELECT", {}, Exception("canceling statement due to statement timeout"))
+
+    monkeypatch.setattr(privacy, "sweep_retention", broken)
+    monkeypatch.setattr(jobs, "_retention_at", None)
+    if REDIS_URL:  # the real job, in a real worker
+        from redis import Redis
+        from rq import Queue
+        from rq.job import Job
+
+        redis = Redis.from_url(REDIS_URL)
+        Queue(app.config["PHONECAPTURE_QUEUE_NAME"], connection=redis).enqueue(
+            SWEEP_JOB, kwargs={"older_than_s": 0}, job_id=app.config["PHONECAPTURE_QUEUE_NAME"] + "-sweep")
+        run_jobs()
+        assert Job.fetch(app.config["PHONECAPTURE_QUEUE_NAME"] + "-sweep", connection=redis).get_status() == "finished"
+    else:
+        with app.app_context():
+            assert jobs.sweep(older_than_s=0) == 1
+    with app.app_context():
+        assert get_state().db.session.get(Message, waiting).status in ("sent", "delivered")
+    assert "retention pass failed (OperationalError)" in caplog.text

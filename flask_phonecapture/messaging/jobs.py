@@ -85,7 +85,11 @@ def sweep(older_than_s: int | None = None) -> int:
         try:
             count = sweep_outbox(state, older_than_s=older_than_s)
             _end_transaction(state)
-            _retention_hourly(state)
+            try:
+                _retention_hourly(state)
+            except Exception as exc:  # noqa: BLE001 - the outbox sweep is done; retention waits an hour
+                _end_transaction(state)
+                log.error("phonecapture: retention pass failed (%s)", type(exc).__name__)
             return count
         finally:
             _end_transaction(state)
