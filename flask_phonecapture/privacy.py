@@ -25,18 +25,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import after_this_request, current_app, has_request_context
+from flask import current_app
 from sqlalchemy import delete, func, or_, select, text, update
 
 from . import consent
 from .contacts import decrypt_e164, lock_number
 from .crypto import same
-from .extension import get_state
 from .leads import LeadError, code_digits
 from .messaging import outbox
 from .messaging.inbound import forget
@@ -44,8 +42,6 @@ from .models import (AuditRecord, Consent, Contact, ErasureRequest, KeywordEvent
                      new_id, utcnow)
 from .phone import ParsedPhone, mask_e164
 from .signals import contact_erased
-
-log = logging.getLogger("flask_phonecapture")
 
 #: erasure requests per number per hour (held or not: the same cap, so it tells nothing)
 REQUESTS_PER_HOUR = 3
@@ -100,31 +96,8 @@ def request_erasure(state, phone: ParsedPhone, locale: str, texts: dict) -> str:
                                         body=body, idempotency_key=f"erase-{request_id}").id
     session.commit()
     if message_id:
-        _dispatch_after_response(state, message_id)
-    return request_id
-
-
-def _dispatch_after_response(state, message_id: str) -> None:
-    """Queue the code once the response has gone out: a number we hold must not answer later
-    than one we don't (the in-process queue sends right away, a provider round trip; RQ costs a
-    Redis round trip, seconds while Redis is down). The row is committed: if this never runs,
-    the sweeper sends it."""
-    if not has_request_context():
         outbox.dispatch(state, [message_id])
-        return
-    app = current_app._get_current_object()
-
-    def send():  # called by the WSGI server after the last byte, outside the app context
-        with app.app_context():
-            try:
-                outbox.dispatch(get_state(), [message_id])
-            except Exception as exc:  # noqa: BLE001 - the sweeper sends the pending row
-                log.warning("phonecapture: erasure code not dispatched (%s)", type(exc).__name__)
-
-    @after_this_request
-    def later(response):
-        response.call_on_close(send)
-        return response
+    return request_id
 
 
 def erase_code_text(locale: str, code: str) -> str:

@@ -35,9 +35,7 @@ def ask(client, phone="+7 912 345-67-89", lang="ru", **extra):
     """Post the number on the first page; returns the response."""
     html = client.get(f"{START}?lang={lang}").get_data(as_text=True)
     data = {"csrf_token": hidden(html, "csrf_token"), "phone": phone, **extra}
-    # buffered: the response is closed, as a WSGI server does after the last byte (the code
-    # SMS is queued then)
-    return client.post(f"{START}?lang={lang}", data=data, buffered=True)
+    return client.post(f"{START}?lang={lang}", data=data)
 
 
 def confirm(client, url, code):
@@ -353,32 +351,6 @@ def test_erasure_requests_never_confirmed_are_deleted_after_the_hour(erase_app, 
         assert [r.blind_index for r in rows if r.erased_at] == [""]
     receipt = confirm(client, url, code)  # the receipt is still there
     assert receipt.status_code == 200 and "Номер удалён" in receipt.get_data(as_text=True)
-
-
-def test_a_held_number_is_answered_before_its_code_is_queued(erase_app, capsys, run_jobs, monkeypatch):
-    """The page must not take longer for a customer's number: the code is handed to the queue
-    (in-process: sent) only once the response is out."""
-    import time
-
-    app = erase_app
-    verified_lead(app, app.test_client(), capsys, run_jobs)
-    with app.app_context():
-        queue = get_state().queue
-    real = queue.enqueue_send
-
-    def slow(*args, **kw):  # a provider round trip, or Redis timing out
-        time.sleep(0.5)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(queue, "enqueue_send", slow)
-    client = app.test_client()
-    html = client.get(START).get_data(as_text=True)
-    started = time.perf_counter()
-    response = client.post(START, data={"csrf_token": hidden(html, "csrf_token"), "phone": "+7 912 345-67-89"})
-    assert response.status_code == 302 and time.perf_counter() - started < 0.4
-    response.close()  # the server is done with it: now the code goes
-    run_jobs()
-    assert len(erase_codes(capsys)) == 1
 
 
 def test_too_many_requests_from_one_address_get_a_private_page_in_the_visitors_language(make_app):
