@@ -107,7 +107,6 @@ def _regions() -> list[str]:
     return out or ["RU"]
 
 
-
 def _render(name: str, locale: str, status: int = 200, **ctx):
     g.phonecapture_locale = locale
     page = render_template(f"phonecapture/{name}", t=TEXTS[locale], spec=_Page(locale), **ctx)
@@ -176,6 +175,7 @@ def erase_code(request_id: str):
     locale = _locale()
     t = TEXTS[locale]
     state = get_state()
+    g.phonecapture_locale = locale  # VerifyForm's own answers (an empty code) read it
     req = privacy.load_request(state, request_id)
     if req is None:
         return _render("message_page.html", locale, 404, title=t["title"], text=t["unknown"])

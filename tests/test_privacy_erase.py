@@ -377,3 +377,10 @@ def test_a_database_error_is_a_503_page_not_a_500(erase_app, monkeypatch):
     response = ask(erase_app.test_client(), lang="en")
     assert response.status_code == 503 and "temporarily unavailable" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_an_empty_code_is_answered_in_the_pages_language(erase_app):
+    client = erase_app.test_client()
+    url = ask(client, "+7 912 000-00-01").headers["Location"]
+    empty = confirm(client, url, "")
+    assert empty.status_code == 422 and "Введите код" in empty.get_data(as_text=True)
