@@ -38,6 +38,7 @@ from .crypto import same
 from .leads import LeadError, code_digits
 from .messaging import outbox
 from .messaging.inbound import forget
+from .netutil import scrub
 from .models import (AuditRecord, Consent, Contact, ErasureRequest, KeywordEvent, Message, Submission,
                      new_id, utcnow)
 from .phone import ParsedPhone, mask_e164
@@ -283,8 +284,9 @@ def audit(state, *, action: str, target: str, actor: str = "system", role: str =
     if session.get_bind().dialect.name == "postgresql":  # appenders queue: one chain, no fork
         session.execute(text("LOCK TABLE phonecapture_audit IN SHARE ROW EXCLUSIVE MODE"))
     prev = session.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)).scalar() or ""
-    record = AuditRecord(at=utcnow(), actor=actor[:128], role=role[:32], action=action[:32],
-                         target=target[:128], reason=reason[:255], origin=origin[:64],
+    # free text staff type ("erase +7 912…, letter of 1 Dec"): numbers never stay in it
+    record = AuditRecord(at=utcnow(), actor=scrub(actor, 128), role=role[:32], action=action[:32],
+                         target=target[:128], reason=scrub(reason, 255), origin=origin[:64],
                          outcome=outcome[:16], prev_hash=prev)
     record.hash = _audit_hash(record)
     session.add(record)

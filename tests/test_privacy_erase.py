@@ -384,3 +384,15 @@ def test_an_empty_code_is_answered_in_the_pages_language(erase_app):
     url = ask(client, "+7 912 000-00-01").headers["Location"]
     empty = confirm(client, url, "")
     assert empty.status_code == 422 and "Введите код" in empty.get_data(as_text=True)
+
+
+def test_a_number_typed_into_the_staff_reason_is_kept_out_of_the_audit(erase_app, capsys, run_jobs):
+    app = erase_app
+    verified_lead(app, app.test_client(), capsys, run_jobs)
+    result = app.test_cli_runner().invoke(args=["phonecapture", "erase", "8 912 345-67-89", "--actor", "dpo",
+                                                "--reason", "letter from 8 912 345-67-89"])
+    assert result.exit_code == 0
+    with app.app_context():
+        record = get_state().db.session.execute(select(AuditRecord)).scalar_one()
+        assert "[phone]" in record.reason and "345" not in record.reason
+        assert verify_audit_chain(get_state()) is None
