@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,7 +34,7 @@ from sqlalchemy import delete, func, or_, select, text, update
 from . import consent
 from .contacts import decrypt_e164, lock_number
 from .crypto import same
-from .leads import LeadError, code_digits
+from .leads import LeadError, _new_code, _plausible_id, code_digits
 from .messaging import outbox
 from .messaging.inbound import forget
 from .netutil import scrub
@@ -82,10 +81,10 @@ def request_erasure(state, phone: ParsedPhone, locale: str, texts: dict) -> str:
     # and a refusal that only held numbers could meet would tell who is a customer.
     now = utcnow()
     request_id = new_id()
-    code = f"{secrets.randbelow(10 ** 6):06d}"
+    code, code_mac = _new_code(state, _code_scope(request_id))
     session.add(ErasureRequest(
         id=request_id, contact_id=contact.id if contact else None, blind_index=index,
-        code_mac=state.keyring.code_mac("erase:" + request_id, code), locale=locale,
+        code_mac=code_mac, locale=locale,
         created_at=now, expires_at=now + timedelta(seconds=current_app.config["PHONECAPTURE_CODE_TTL"]),
         attempts=0, max_attempts=current_app.config["PHONECAPTURE_CODE_MAX_ATTEMPTS"],
         # the typed number, masked, for held and unknown numbers alike (the code page repeats it)
@@ -108,11 +107,19 @@ def erase_code_text(locale: str, code: str) -> str:
     return runtime(current_app).templates.render("erase_code", locale, code=code, brand=brand).text
 
 
+def _code_scope(request_id: str) -> str:
+    """What a request's code HMAC is bound to (never a signup's verification id)."""
+    return "erase:" + request_id
+
+
 def load_request(state, request_id: str) -> ErasureRequest | None:
-    if not (isinstance(request_id, str) and len(request_id) == 32
-            and all(c in "0123456789abcdef" for c in request_id)):
-        return None
-    return state.db.session.get(ErasureRequest, request_id)
+    return state.db.session.get(ErasureRequest, request_id) if _plausible_id(request_id) else None
+
+
+def _announce(erased: list[Contact]) -> None:
+    """After commit: the host app erases its own copies (signals.contact_erased)."""
+    for contact in erased:
+        contact_erased.send(current_app._get_current_object(), contact=contact)
 
 
 def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str = "visitor") -> Receipt:
@@ -128,7 +135,7 @@ def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str =
         session.rollback()
         raise LeadError(404, "unknown_request", texts["unknown"])
     digits = code_digits(code)
-    right = digits is not None and same(state.keyring.code_mac("erase:" + req.id, digits), req.code_mac)
+    right = digits is not None and same(state.keyring.code_mac(_code_scope(req.id), digits), req.code_mac)
     if req.erased_at is not None:
         session.rollback()
         if right:
@@ -159,8 +166,7 @@ def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str =
         erase_contact(state, c, actor=actor, reason="self-service request " + req.id)
     req.erased_at = now
     session.commit()
-    for c in erased:
-        contact_erased.send(current_app._get_current_object(), contact=c)
+    _announce(erased)
     return Receipt(req.id, req.masked, now)
 
 
@@ -191,7 +197,7 @@ def sweep_retention(state, now: datetime | None = None, limit: int = 200) -> int
         # one commit per contact: the audit lock is never held while waiting for a number's
         # lock, which a visitor's confirmation takes in the other order (a deadlock)
         session.commit()
-        contact_erased.send(current_app._get_current_object(), contact=contact)
+        _announce([contact])
         count += 1
     return count
 
@@ -246,8 +252,7 @@ def erase_number(state, e164: str, *, actor: str, reason: str) -> int:
     for c in erased:
         erase_contact(state, c, actor=actor, reason=reason)
     state.db.session.commit()
-    for c in erased:
-        contact_erased.send(current_app._get_current_object(), contact=c)
+    _announce(erased)
     return len(erased)
 
 

@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from . import leads, privacy
 from .extension import get_state
 from .masks import _name
-from .messaging.hooks import _private  # never cached or indexed, no referrer
+from .messaging.hooks import _private, _Spec  # never cached or indexed, no referrer; <html lang>
 from .pages import _summary
 from .phone import PhoneError, parse_phone
 from .webforms import MESSAGES, VerifyForm
@@ -87,14 +87,12 @@ class EraseForm(FlaskForm):
     country = StringField(validators=[Optional(), Length(max=2)])
 
 
-class _Page:  # what base.html reads for <html lang>
-    def __init__(self, locale: str):
-        self.effective_locale = locale
-
-
 def _locale() -> str:
+    """``?lang=``, else the browser's; the page and VerifyForm's own answers speak it (``g``)."""
     lang = (request.args.get("lang") or "")[:2].lower()
-    return lang if lang in TEXTS else request.accept_languages.best_match(list(TEXTS)) or "en"
+    lang = lang if lang in TEXTS else request.accept_languages.best_match(list(TEXTS)) or "en"
+    g.phonecapture_locale = lang
+    return lang
 
 
 def _regions() -> list[str]:
@@ -108,8 +106,7 @@ def _regions() -> list[str]:
 
 
 def _render(name: str, locale: str, status: int = 200, **ctx):
-    g.phonecapture_locale = locale
-    page = render_template(f"phonecapture/{name}", t=TEXTS[locale], spec=_Page(locale), **ctx)
+    page = render_template(f"phonecapture/{name}", t=TEXTS[locale], spec=_Spec(locale), **ctx)
     return _private(make_response(page, status))
 
 
@@ -175,7 +172,6 @@ def erase_code(request_id: str):
     locale = _locale()
     t = TEXTS[locale]
     state = get_state()
-    g.phonecapture_locale = locale  # VerifyForm's own answers (an empty code) read it
     req = privacy.load_request(state, request_id)
     if req is None:
         return _render("message_page.html", locale, 404, title=t["title"], text=t["unknown"])

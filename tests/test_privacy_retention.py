@@ -60,7 +60,6 @@ def test_with_retention_days_every_number_goes_that_long_after_its_last_submissi
     back = lead(app, client, capsys, run_jobs, "+7 912 345-67-82", days_ago=500, verify=True)
     lead(app, client, capsys, run_jobs, "+7 912 345-67-82", days_ago=10)  # came back: a new submission
     young = lead(app, client, capsys, run_jobs, "+7 912 345-67-83", days_ago=40)  # unverified rule off
-    monkeypatch.setattr(jobs, "_retention_at", None)
     with app.app_context():
         jobs.sweep()  # the scheduled sweep job erases them too (once an hour)
     assert statuses(app) == {stale: "erased", back: "active", young: "active"}
@@ -169,7 +168,6 @@ def test_a_failing_retention_pass_leaves_the_sweep_job_done_and_the_outbox_swept
         raise OperationalError("SELECT", {}, Exception("canceling statement due to statement timeout"))
 
     monkeypatch.setattr(privacy, "sweep_retention", broken)
-    monkeypatch.setattr(jobs, "_retention_at", None)
     if REDIS_URL:  # the real job, in a real worker
         from redis import Redis
         from rq import Queue

@@ -99,14 +99,13 @@ def sweep(older_than_s: int | None = None) -> int:
 #: seconds between two retention passes of one worker (privacy.sweep_retention reads every
 #: contact's last submission: an hourly pass, not one per sweep)
 RETENTION_EVERY_S = 3600
-_retention_at: float | None = None
 
 
 def _retention_hourly(state) -> None:
-    global _retention_at
-    if _retention_at is not None and time.monotonic() - _retention_at < RETENTION_EVERY_S:
+    rt = runtime()
+    if rt.retention_at is not None and time.monotonic() - rt.retention_at < RETENTION_EVERY_S:
         return
-    _retention_at = time.monotonic()
+    rt.retention_at = time.monotonic()
     from ..privacy import sweep_retention
 
     sweep_retention(state)  # numbers kept past their retention days are erased

@@ -21,6 +21,7 @@ class Runtime:
     lock: threading.Lock = field(default_factory=threading.Lock)
     redis_down_until: float = 0.0             # skip Redis for a moment after it failed
     sweep_checked_at: float = 0.0
+    retention_at: float | None = None         # last retention pass of the sweep job
     enqueue_failed: bool = False              # the queue was unreachable at the last try
     pause_cache: tuple | None = None          # (monotonic time, paused-until) seen last
 
