@@ -2,6 +2,7 @@
 import json
 import logging
 import os
+import re
 import stat
 from datetime import timedelta
 
@@ -11,10 +12,10 @@ from sqlalchemy import select
 from flask_phonecapture.extension import get_state
 from flask_phonecapture.models import AuditRecord, ConsentText, Contact, Message, utcnow
 from flask_phonecapture.privacy import verify_audit_chain
-from tests.conftest import CONSENTS, sent_codes, submit
+from tests.conftest import CONSENTS
 from tests.messaging_helpers import add_due
 from tests.test_plaintext import NEEDLES, digits_only
-from tests.test_privacy_erase import confirm, erase_code_for
+from tests.test_privacy_erase import confirm, erase_code_for, verified_lead
 
 PHONE = "8 912 345-67-89"
 E164 = "+79123456789"
@@ -27,23 +28,12 @@ def sar_app(make_app):
     return app
 
 
-def signed_up(app, capsys, run_jobs, phone=PHONE) -> tuple[str, str]:
+def signed_up(app, capsys, run_jobs, phone=PHONE) -> str:
     """A lead through the API with a name, a campaign and both consents, verified with its SMS
-    code: (contact id, the code)."""
-    client = app.test_client()
-    response = submit(client, phone, name="Анна", consents={"service_sms": True, "marketing_sms": True},
-                      source={"page_url": "https://shop.example/p?gclid=abc", "referrer": "https://ya.ru/",
-                              "utm_source": "vk", "utm_campaign": "spring", "gclid": "abc"})
-    assert response.status_code == 201, response.json
-    run_jobs()
-    (code,) = sent_codes(capsys)
-    done = client.post(f"/phonecapture/api/v1/submissions/{response.json['id']}/verify", json={"code": code})
-    assert done.status_code == 200, done.json
-    run_jobs()
-    capsys.readouterr()
+    code; returns the contact id."""
+    verified_lead(app, app.test_client(), capsys, run_jobs, phone=phone)
     with app.app_context():
-        contact_id = get_state().db.session.execute(select(Contact.id)).scalar_one()
-    return contact_id, code
+        return get_state().db.session.execute(select(Contact.id)).scalar_one()
 
 
 def export(app, *args, reason=REASON):
@@ -96,7 +86,7 @@ def test_an_export_after_a_verified_signup_holds_its_source_consent_wording_and_
                                                                                         run_jobs, caplog):
     caplog.set_level(logging.DEBUG)
     app = sar_app
-    contact_id, code = signed_up(app, capsys, run_jobs)
+    contact_id = signed_up(app, capsys, run_jobs)
     # a follow-up still waiting carries its body, encrypted: the export shows it is due, not its text
     add_due(app, contact_id, kind="followup", body="Your code 482913 and a sale",
             not_before=utcnow() + timedelta(days=1))
@@ -111,7 +101,7 @@ def test_an_export_after_a_verified_signup_holds_its_source_consent_wording_and_
     (submission,) = contact["submissions"]
     assert submission["form_id"] == "callback" and submission["form_version"]
     assert submission["status"] == "verified" and submission["name"] == "Анна"
-    assert submission["source"]["utm_source"] == "vk" and submission["source"]["utm_campaign"] == "spring"
+    assert submission["source"]["utm_source"] == "vk"
     assert submission["source"]["gclid"] == "abc" and submission["source"]["referrer"] == "https://ya.ru/"
     assert submission["source"]["page_url"] == "https://shop.example/p?gclid=abc"
     consents = {c["purpose"]: c for c in contact["consents"]}
@@ -126,7 +116,8 @@ def test_an_export_after_a_verified_signup_holds_its_source_consent_wording_and_
     kinds = {(m["kind"], m["template"], m["status"]) for m in contact["messages"]}
     assert ("followup", "", "pending") in kinds and any(kind == "otp" for kind, _, _ in kinds)
     assert all("body" not in m for m in contact["messages"])
-    assert code not in text and "482913" not in text and "sale" not in text
+    assert "482913" not in text and "sale" not in text
+    assert re.search(r"(?<!\d)\d{6}(?!\d)", free_text(document)) is None  # no code, sent or due
     assert document["suppressed"] is False and document["erasure_requests"] == []
 
     (record,) = audit_rows(app)
@@ -152,7 +143,7 @@ def test_an_export_after_erasure_shows_the_erased_contact_and_no_more_of_the_num
                                                                                    run_jobs, caplog):
     caplog.set_level(logging.DEBUG)
     app = sar_app
-    contact_id, _ = signed_up(app, capsys, run_jobs)
+    contact_id = signed_up(app, capsys, run_jobs)
     client, url, code = erase_code_for(app, capsys, run_jobs)
     assert confirm(client, url, code).status_code == 200
 
@@ -218,7 +209,7 @@ def test_the_export_file_is_readable_by_its_owner_only(sar_app, capsys, run_jobs
 
 def test_an_export_or_reveal_without_a_reason_is_refused_and_not_audited(sar_app, capsys, run_jobs):
     app = sar_app
-    contact_id, _ = signed_up(app, capsys, run_jobs)
+    contact_id = signed_up(app, capsys, run_jobs)
     runner = app.test_cli_runner()
     for args in (["export", PHONE, "--actor", "dpo"], ["export", PHONE, "--actor", "dpo", "--reason", "  "],
                  ["reveal", contact_id, "--actor", "dpo", "--reason", ""],
@@ -237,7 +228,7 @@ def test_an_export_or_reveal_without_a_reason_is_refused_and_not_audited(sar_app
 def test_reveal_prints_the_number_after_its_audit_record_is_written(sar_app, capsys, run_jobs, caplog):
     caplog.set_level(logging.DEBUG)
     app = sar_app
-    contact_id, _ = signed_up(app, capsys, run_jobs)
+    contact_id = signed_up(app, capsys, run_jobs)
     result = reveal(app, contact_id, reason="call back, asked by phone from 8 912 345-67-89")
     assert result.exit_code == 0 and result.stdout == E164 + "\n"
     (record,) = audit_rows(app)
@@ -252,7 +243,7 @@ def test_no_number_is_revealed_when_its_audit_record_cannot_be_written(sar_app, 
     from flask_phonecapture import subject_access
 
     app = sar_app
-    contact_id, _ = signed_up(app, capsys, run_jobs)
+    contact_id = signed_up(app, capsys, run_jobs)
 
     def broken(state, **kw):
         raise RuntimeError("audit table is read-only")
@@ -266,7 +257,7 @@ def test_no_number_is_revealed_when_its_audit_record_cannot_be_written(sar_app, 
 @pytest.mark.parametrize("which", ["malformed", "unknown", "erased"])
 def test_reveal_of_a_bad_unknown_or_erased_id_fails_cleanly(sar_app, capsys, run_jobs, which):
     app = sar_app
-    contact_id, _ = signed_up(app, capsys, run_jobs)
+    contact_id = signed_up(app, capsys, run_jobs)
     if which == "erased":
         assert app.test_cli_runner().invoke(args=["phonecapture", "erase", PHONE, "--actor", "dpo"]).exit_code == 0
     target = {"malformed": "12; drop table", "unknown": "0" * 32, "erased": contact_id}[which]
@@ -275,3 +266,13 @@ def test_reveal_of_a_bad_unknown_or_erased_id_fails_cleanly(sar_app, capsys, run
     assert ("erased" in result.stderr) == (which == "erased")
     assert "Traceback" not in result.stdout + result.stderr and "912" not in result.stdout
     assert [r.action for r in audit_rows(app)] == (["erase"] if which == "erased" else [])
+
+
+def test_an_export_of_an_unknown_contact_id_fails_cleanly_and_leaves_no_file(sar_app, tmp_path):
+    path = tmp_path / "answer.json"
+    result = sar_app.test_cli_runner().invoke(args=[
+        "phonecapture", "export", "--contact", "0" * 32, "--actor", "dpo", "--reason", "request 7",
+        "--output", str(path)])
+    assert result.exit_code == 1 and result.stderr.startswith("Error: no contact has this id")
+    assert "Traceback" not in result.output and not path.exists()
+    assert audit_rows(sar_app) == []
