@@ -75,6 +75,7 @@ def free_text(document) -> str:
 def assert_no_number_in_audit_or_logs(app, caplog):
     for record in audit_rows(app):
         for column in (record.actor, record.reason, record.origin, record.outcome):
+            column = re.sub(r"\b[0-9a-f]{32}\b", "", column)  # ids (an erasure names its request)
             assert "912" not in column and "345" not in column and "67" not in digits_only(column), column
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert E164 not in logged and "9123456789" not in digits_only(logged)
