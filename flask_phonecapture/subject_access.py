@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 
 from .contacts import decrypt_e164
 from .leads import _plausible_id
-from .models import (ConsentText, Consent, Contact, ErasureRequest, KeywordEvent, Message, Submission,
+from .models import (Consent, ConsentText, Contact, ErasureRequest, KeywordEvent, Message, Submission,
                      Suppression, utcnow)
 from .phone import mask_e164, parse_phone
 from .privacy import audit

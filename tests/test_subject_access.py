@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from flask_phonecapture.extension import get_state
-from flask_phonecapture.models import AuditRecord, ConsentText, Contact, Message, utcnow
+from flask_phonecapture.models import AuditRecord, ConsentText, Contact, utcnow
 from flask_phonecapture.privacy import verify_audit_chain
 from tests.conftest import CONSENTS
 from tests.messaging_helpers import add_due
