@@ -107,6 +107,79 @@ def erase(phone, region, actor, reason):
     click.echo(f"erased {count} contact(s) of {mask_e164(parsed.e164)}")
 
 
+def _nonblank(ctx, param, value):
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty")
+    return value
+
+
+@cli.command("export")
+@click.argument("phone", required=False)
+@click.option("--contact", "contact_id", help="Export one contact by id instead (an erased one has no number left).")
+@click.option("--region", default="RU", show_default=True, help="Region for a number without +.")
+@click.option("--actor", required=True, callback=_nonblank, help="Who exports, for the audit record.")
+@click.option("--reason", required=True, callback=_nonblank, help="Why (the request's date or reference).")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the JSON here (mode 0600), not to stdout.")
+@with_appcontext
+def export(phone, contact_id, region, actor, reason, output):
+    """Everything held about a number, as JSON to hand to the person (an access request). Audited."""
+    import json
+    import os
+
+    from .phone import PhoneError, parse_phone
+    from .subject_access import SubjectAccessError, export_contact, export_number
+
+    if (phone is None) == (contact_id is None):
+        raise click.UsageError("give either PHONE or --contact ID")
+    e164 = None
+    if phone is not None:
+        try:
+            e164 = parse_phone(phone, region).e164
+        except PhoneError as exc:
+            raise click.UsageError(str(exc)) from None
+    fd = None
+    if output:  # opened before the export is audited: a bad path fails first
+        try:
+            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            os.fchmod(fd, 0o600)  # a file that was already there gets the mode too
+        except OSError as exc:
+            raise click.ClickException(f"can't write {output}: {exc.strerror}") from None
+    try:
+        if e164 is not None:
+            document = export_number(get_state(), e164, actor=actor, reason=reason, origin="cli")
+        else:
+            document = export_contact(get_state(), contact_id, actor=actor, reason=reason, origin="cli")
+    except BaseException as exc:
+        if fd is not None:  # no half-made file left behind
+            os.close(fd)
+            os.unlink(output)
+        if isinstance(exc, SubjectAccessError):
+            raise click.ClickException(str(exc)) from None
+        raise
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if fd is None:
+        click.echo(text, nl=False)
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    click.echo(f"wrote {len(document['contacts'])} contact(s) to {output}", err=True)
+
+
+@cli.command("reveal")
+@click.argument("contact_id")
+@click.option("--actor", required=True, callback=_nonblank, help="Who asks, for the audit record.")
+@click.option("--reason", required=True, callback=_nonblank, help="Why the full number is needed.")
+@with_appcontext
+def reveal(contact_id, actor, reason):
+    """Print one contact's full number (to call back). Audited before it is shown."""
+    from .subject_access import SubjectAccessError, reveal as reveal_number
+
+    try:
+        click.echo(reveal_number(get_state(), contact_id, actor=actor, reason=reason, origin="cli"))
+    except SubjectAccessError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @cli.command("retention")
 @with_appcontext
 def retention():

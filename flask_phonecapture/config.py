@@ -134,6 +134,9 @@ DEFAULTS: dict[str, Any] = {
     #: confirmed numbers until the visitor or staff erase them. Both run with the sweep job and
     #: `flask phonecapture retention`.
     "PHONECAPTURE_RETENTION_DAYS": None,
+    #: A short note from you, the controller, put in every access-request export
+    #: (`flask phonecapture export`): who you are, how to reach your privacy officer.
+    "PHONECAPTURE_EXPORT_NOTE": "",
     #: SMS templates overriding the built-in ones: {name: {locale: jinja text}}. Names used by
     #: the extension: otp, erase_code, confirmation, followup, marketing, reminder, help, stop_confirm.
     "PHONECAPTURE_SMS_TEMPLATES": {},
