@@ -1,5 +1,6 @@
 """``flask phonecapture keys status`` / ``keys rotate``: retiring an encryption key."""
 import getpass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -7,7 +8,8 @@ from flask_phonecapture import keyrotation
 from flask_phonecapture.crypto import Keyring, parse_keyring
 from flask_phonecapture.extension import get_state
 from flask_phonecapture.keyrotation import encrypted_columns
-from flask_phonecapture.models import AuditRecord, Contact
+from flask_phonecapture.messaging import outbox
+from flask_phonecapture.models import AuditRecord, Contact, Message, utcnow
 from flask_phonecapture.privacy import audit, verify_audit_chain
 from tests.conftest import TEST_KEYS, submit
 
@@ -160,6 +162,22 @@ def test_a_value_rewritten_under_the_old_key_during_rotation_is_rotated_as_rewri
     assert "phonecapture_contact.e164_enc: 1 rotated, 1 skipped" in result.output
     token = stored(rotated)[context]
     assert token.startswith("pc1.k2.") and readable(rotated)[context] == "+74950000000"
+
+
+def test_a_waiting_message_is_rotated_without_looking_fresh_to_the_sweeper(app, client, submitted, make_app):
+    sid, _ = submitted()
+    with app.app_context():
+        state = get_state()
+        message = outbox.add_message(state, contact_id=contact_of(app, sid), kind="followup", body="Привет, Анна")
+        message.updated_at = utcnow() - timedelta(hours=1)  # stale: the sweeper should pick it up
+        state.db.session.commit()
+        message_id, stale_since = message.id, message.updated_at
+    rotated, _ = make_app(PHONECAPTURE_KEYS=ROTATED_KEYS)
+    assert run(rotated, "rotate").exit_code == 0
+    assert readable(rotated)[outbox.body_context(message_id)] == "Привет, Анна"
+    assert stored(rotated)[outbox.body_context(message_id)].startswith("pc1.k2.")
+    with rotated.app_context():
+        assert get_state().db.session.get(Message, message_id).updated_at == stale_since
 
 
 def test_undecryptable_values_are_reported_by_row_and_left_while_the_rest_rotate(
