@@ -245,3 +245,24 @@ def test_rotation_appends_one_audit_record_to_a_chain_that_still_verifies(app, c
         assert records[1].target == "PHONECAPTURE_KEYS:k2"
         assert records[1].prev_hash == records[0].hash
         assert verify_audit_chain(state) is None
+
+
+def test_a_key_id_with_a_like_wildcard_selects_only_its_own_values(app, client, submitted, make_app):
+    submitted(name="Анна")
+    before = readable(app)
+    rotated, _ = make_app(PHONECAPTURE_KEYS=f"k_:{'C' * 43},{TEST_KEYS}")  # "pc1.k_.%" would match k1
+    assert run(rotated, "rotate").exit_code == 0
+    assert key_ids(app) == {"k_"} and readable(rotated) == before
+
+
+def test_status_names_a_long_key_id_of_the_keyring_but_not_a_strange_unknown_one(app, client, submitted,
+                                                                                 make_app):
+    sid, _ = submitted()
+    write_now(app, contact_of(app, sid), national_enc="pc1.+79123456789.AAAA", international_enc="+79123456789")
+    long_kid = "rotated-on-2026-11-29"
+    rotated, _ = make_app(PHONECAPTURE_KEYS=f"{long_kid}:{'C' * 43},{TEST_KEYS}")
+    assert run(rotated, "rotate").exit_code != 0  # the two odd values can't be rotated
+    output = run(rotated, "status").output
+    assert f"phonecapture_contact.e164_enc: {long_kid} 1" in output
+    assert "(malformed key id) (1 values)" in output and "(not a pc1 ciphertext) (1 values)" in output
+    assert "9123456789" not in output
