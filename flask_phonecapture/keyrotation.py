@@ -63,16 +63,17 @@ def key_usage(state) -> dict[str, Counter]:
     """``{"table.column": Counter({kid: values})}``, counted by the database, no row loaded."""
     session = state.db.session
     dialect = session.get_bind().dialect.name
-    usage = {}
+    known, usage = {kid for kid, _ in state.keyring.keys}, {}
     for table, column in encrypted_columns():
         kid = case((column.like(f"{PREFIX}.%"), _kid_sql(column, dialect)),
                    else_=literal(NOT_A_CIPHERTEXT)).label("kid")
         # grouped in an outer query: PostgreSQL won't match a GROUP BY expression with parameters
         inner = select(kid).where(column.is_not(None)).subquery()
         rows = session.execute(select(inner.c.kid, func.count()).group_by(inner.c.kid)).all()
-        usage[f"{table.name}.{column.name}"] = Counter(
-            {kid if kid == NOT_A_CIPHERTEXT or _PRINTABLE_KID.fullmatch(kid or "") else "(malformed)": n
-             for kid, n in rows})
+        counts = usage[f"{table.name}.{column.name}"] = Counter()
+        for kid, n in rows:  # an unknown "key id" might be anything: shown only if it looks like one
+            plain = kid in known or kid == NOT_A_CIPHERTEXT or _PRINTABLE_KID.fullmatch(kid or "")
+            counts[kid if plain else "(malformed key id)"] += n
     session.rollback()
     return usage
 
