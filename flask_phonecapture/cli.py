@@ -209,3 +209,66 @@ def keys_generate(kid):
 
     click.echo(f"PHONECAPTURE_KEYS={kid}:{new_key()}")
     click.echo(f"PHONECAPTURE_INDEX_KEY={new_key()}")
+
+
+@keys_group.command("status")
+@with_appcontext
+def keys_status():
+    """Count the stored values under each key id: is an old key still needed?"""
+    from collections import Counter
+
+    from .keyrotation import key_usage
+
+    ring = [kid for kid, _ in get_state().keyring.keys]
+    primary, totals = ring[0], Counter()
+    for name, counts in key_usage(get_state()).items():
+        totals.update(counts)
+        click.echo(f"{name}: " + (", ".join(f"{kid} {n}" for kid, n in sorted(counts.items())) or "empty"))
+    unknown = sorted(set(totals) - set(ring))
+    if unknown:
+        click.echo("not in PHONECAPTURE_KEYS, so not decryptable: "
+                   + ", ".join(f"{kid} ({totals[kid]} values)" for kid in unknown))
+    click.echo(f"{primary} (primary): {totals[primary]} values")
+    for kid in ring[1:]:
+        if totals[kid]:
+            click.echo(f"{kid}: {totals[kid]} values left — run `flask phonecapture keys rotate`")
+        else:
+            click.echo(f"{kid}: 0 values left — it can be removed from PHONECAPTURE_KEYS")
+    others = sum(n for kid, n in totals.items() if kid != primary)
+    click.echo(f"{others} values under keys other than the primary {primary}" if others
+               else f"every value is under the primary key {primary}")
+
+
+@keys_group.command("rotate")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Values re-encrypted per transaction.")
+@click.option("--actor", default=None, help="Who rotates, for the audit record (default: the OS user).")
+@with_appcontext
+def keys_rotate(batch_size, actor):
+    """Re-encrypt every stored value under the first key of PHONECAPTURE_KEYS, in batches, while
+    the app runs; safe to stop and run again."""
+    import getpass
+
+    from .keyrotation import rotate
+
+    if actor is None:
+        try:
+            actor = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name in some containers
+            actor = "unknown"
+
+    def progress(col):
+        click.echo(f"{col.name}: {col.rotated} rotated, {col.skipped} skipped, "
+                   f"{len(col.failures)} failed ({col.seconds:.1f} s)")
+
+    result = rotate(get_state(), actor=actor, batch_size=batch_size, progress=progress)
+    for failure in result.failures:  # where, never what: the value itself stays unread
+        click.echo(f"left as it is: {failure.table}.{failure.column} row {failure.row_id}: "
+                   f"{failure.reason}", err=True)
+    rate = result.rotated / result.seconds if result.seconds else 0.0
+    click.echo(f"now under {result.primary}: {result.rotated} rotated, {result.skipped} skipped "
+               f"(changed meanwhile), {len(result.failures)} failed, {result.seconds:.1f} s "
+               f"({rate:.0f} rows/s); `flask phonecapture keys status` shows what is left")
+    if result.failures:
+        raise click.ClickException(f"{len(result.failures)} value(s) could not be decrypted and "
+                                   "were left as they are")

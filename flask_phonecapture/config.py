@@ -21,9 +21,11 @@ DEFAULTS: dict[str, Any] = {
     #: Forms: a dict {form_id: config}, or a path to a JSON file holding that dict.
     "PHONECAPTURE_FORMS": {},
     #: Encryption keyring "kid:base64key,kid2:base64key" (32-byte keys); the first encrypts,
-    #: all decrypt. Unset: a key file is generated in the instance folder (demo only).
+    #: all decrypt; `flask phonecapture keys rotate` moves stored values to the first (see
+    #: "Rotating encryption keys"). Unset: a key file is generated in the instance folder (demo only).
     "PHONECAPTURE_KEYS": None,
     #: Blind-index / code-HMAC root key (base64, 32 bytes), separate from the encryption keys.
+    #: It can't be rotated (the suppression list holds blind indexes only).
     "PHONECAPTURE_INDEX_KEY": None,
     #: Where the generated demo keys live when the two keys above are unset.
     "PHONECAPTURE_KEY_FILE": "phonecapture-keys.json",
