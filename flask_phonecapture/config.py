@@ -14,7 +14,7 @@ PREFIX = "PHONECAPTURE_"
 
 DEFAULTS: dict[str, Any] = {
     #: "development" or "production". Production refuses to start without real keys,
-    #: a Redis URL and HTTPS-only cookies.
+    #: a Redis URL, HTTPS-only cookies (SESSION_COOKIE_SECURE) and an SMS provider other than console.
     "PHONECAPTURE_ENV": "development",
     #: URL prefix of the extension's blueprint (API, widget, no-JS pages).
     "PHONECAPTURE_URL_PREFIX": "/phonecapture",
@@ -57,7 +57,14 @@ DEFAULTS: dict[str, Any] = {
     "PHONECAPTURE_TOKEN_MAX_AGE": 86400,
     #: Largest accepted request body, bytes.
     "PHONECAPTURE_MAX_BODY": 16 * 1024,
-    #: Origins allowed to call the API from the browser (CORS); "*" allows any.
+    #: Origins allowed to call the API from the browser (CORS): a list, or one comma-separated
+    #: string; "*" allows any. The site's own pages are always allowed: the browser says so
+    #: (`Sec-Fetch-Site: same-origin`), or the `Origin` is an http(s) page on the request's own
+    #: host and port (http or https alike, so a TLS proxy in front needs no ProxyFix).
+    #: `Origin: null` (sandboxed frames, `file:` pages) may POST only if "null" is listed ("*" does
+    #: not cover it) or the browser marks the request `Sec-Fetch-Site: same-origin`. A refused
+    #: origin gets 403 `origin_not_allowed`, readable through `Access-Control-Allow-Origin: *`
+    #: (the origin itself is never echoed).
     "PHONECAPTURE_ALLOWED_ORIGINS": [],
     #: Trust X-Forwarded-For for the client IP (set behind a proxy you control).
     "PHONECAPTURE_TRUST_PROXY": False,

@@ -222,6 +222,15 @@ def test_config_table_documents_every_key():
     assert "`PHONECAPTURE_REDIS_URL`" in table and "`PHONECAPTURE_KEYS`" in table
 
 
+def test_readme_config_table_is_the_generated_one():
+    # Every key, its default and its #: text, as `python -m flask_phonecapture.config` prints them:
+    # a key added, a default changed or a description edited in one place only fails here.
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert doc_table() in readme, "README's config table is stale: paste `python -m flask_phonecapture.config`"
+
+
 @pytest.mark.parametrize("brand", ["#0b7a5", "", "red/*", "'x", "url(https://evil.example/x)", "b" * 300, "12px"])
 def test_a_theme_brand_that_is_no_colour_fails_at_start(tmp_path, brand):
     app, db = bare_app(tmp_path, PHONECAPTURE_FORMS={"x": popup(theme={"brand": brand})})
