@@ -10,7 +10,7 @@ from flask_phonecapture.extension import get_state
 from flask_phonecapture.models import (AuditRecord, Consent, Contact, ErasureRequest, Message,
                                        Submission, Suppression)
 from flask_phonecapture.privacy import verify_audit_chain
-from flask_phonecapture.signals import contact_erased
+from flask_phonecapture import contact_erased
 from flask_phonecapture.models import utcnow
 from tests.conftest import submit
 from tests.messaging_helpers import add_due
