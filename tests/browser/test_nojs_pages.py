@@ -51,3 +51,19 @@ def test_the_no_js_error_page_has_no_axe_violations(site, browser):
         assert axe(page) == []
     finally:
         ctx.close()
+
+
+def test_no_js_fields_are_full_size_touch_targets_and_a_refused_one_is_marked(site, no_js_page):
+    # the country <select> was left at the browser's tiny default while the inputs were styled
+    page = no_js_page
+    page.goto(site.url + "/phonecapture/f/popup")
+    country, phone = page.get_by_label("Страна"), page.get_by_label("Телефон", exact=True)
+    heights = {c.evaluate("e => e.getBoundingClientRect().height") for c in (country, phone)}
+    assert min(heights) >= 44 and max(heights) - min(heights) < 2
+    assert country.evaluate("e => getComputedStyle(e).fontSize") == phone.evaluate("e => getComputedStyle(e).fontSize")
+    phone.fill("12")
+    page.get_by_role("button", name="Перезвоните мне").click()
+    page.wait_for_load_state()
+    refused = page.get_by_label("Телефон", exact=True)
+    assert refused.get_attribute("aria-invalid") == "true"
+    assert refused.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(179, 38, 30)"
