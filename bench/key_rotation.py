@@ -11,7 +11,8 @@ insert. Then:
    paced mix of new submissions, repeat submissions (blind-index lookup + decrypt) and code
    checks (which update the very contact and submission rows the rotation rewrites) over real
    HTTP, first alone (baseline), then while ``flask phonecapture keys rotate`` runs in its own
-   process, and prints p50/p95/p99/max for both, their ratio and the 5xx/exception count;
+   process, and prints p50/p95/p99/max for both, their ratio, the 5xx/exception count and (on
+   PostgreSQL) how often an app connection was caught waiting for a lock;
 3. checks that every value decrypts under a keyring holding only the last key and that
    ``key_usage`` shows no other key id.
 
