@@ -225,7 +225,8 @@ class EventCounter(Base):
 
 
 class Suppression(Base):
-    """Numbers that said STOP or were erased, by blind index; checked before every send."""
+    """Numbers that opted out of marketing (STOP by SMS, an unsubscribe link), by blind index;
+    checked before every send. Erasure adds nothing here (messaging.inbound.forget says why)."""
 
     __tablename__ = "phonecapture_suppression"
     __table_args__ = (UniqueConstraint("blind_index", "scope"),)
