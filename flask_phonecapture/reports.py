@@ -89,6 +89,8 @@ def source_report(state, *, since: date, until: date, form_id: str | None = None
         raise ReportError("first_touch attribution needs by=utm_source")
     if since > until:
         raise ReportError("since must not be after until")
+    if until >= date.max:  # the day after it is the end of the range
+        raise ReportError("until must be before 9999-12-31")
     with_events = by in ("utm_source", "form") and not first_touch
 
     parts = [_submission_counts(since, until, form_id, by, first_touch)]
