@@ -53,6 +53,7 @@ class ReportFilter(Form):
         """The chosen days; unset ends default to the last 30 UTC days, today included."""
         until = self.until.data or utcnow().date()
         since = self.since.data or (until - timedelta(days=DEFAULT_DAYS - 1))
+        self.since.data, self.until.data = since, until  # the inputs show the days shown
         return since, until
 
 

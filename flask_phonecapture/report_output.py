@@ -76,5 +76,5 @@ def to_table(rows: list[Row], *, since: date, until: date, by: str, first_touch:
     out = [f"Sources of phone numbers, {since} to {until} (UTC), by {by}{attribution}", "", fmt(heads), rule,
            *map(fmt, lines[:-1]), rule, fmt(lines[-1])]
     if rows and rows[-1].impressions is None:
-        out.append("(event counts exist per utm_source only: impressions and the rest show –)")
+        out.append("–: the widget counts events per form, day and utm_source only, so they can't be split this way")
     return "\n".join(out) + "\n"
