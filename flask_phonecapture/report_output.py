@@ -74,7 +74,8 @@ def to_table(rows: list[Row], *, since: date, until: date, by: str, first_touch:
     rule = "  ".join("-" * w for w in widths)
     attribution = ", first touch" if first_touch else ""
     out = [f"Sources of phone numbers, {since} to {until} (UTC), by {by}{attribution}", "", fmt(heads), rule,
-           *map(fmt, lines[:-1]), rule, fmt(lines[-1])]
+           *(map(fmt, lines[:-1]) if len(lines) > 1 else ["(nothing was counted in these days)"]),
+           rule, fmt(lines[-1])]
     if rows and rows[-1].impressions is None:
         out.append("–: the widget counts events per form, day and utm_source only, so they can't be split this way")
     return "\n".join(out) + "\n"

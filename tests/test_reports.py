@@ -119,6 +119,8 @@ def test_both_ends_of_the_date_range_are_included(app, traffic):
 
 def test_an_empty_period_has_only_a_zero_totals_row(app, traffic):
     assert report(app, since=days_ago(3), until=days_ago(1)) == [Row(None, None, 0, 0, 0, 0, 0, 0, total=True)]
+    lines = cli(app, "--since", str(days_ago(3)), "--until", str(days_ago(1))).output.splitlines()
+    assert lines[4] == "(nothing was counted in these days)" and lines[-1].split()[:2] == ["total", "0"]
 
 
 def test_first_touch_attributes_to_the_first_visits_source(app, client, capsys, run_jobs):
