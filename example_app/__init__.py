@@ -6,10 +6,11 @@ FLASK_SQLALCHEMY_DATABASE_URI, FLASK_PHONECAPTURE_REDIS_URL, FLASK_PHONECAPTURE_
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 
-from flask import Flask, abort, g, render_template
+from flask import Flask, abort, g, render_template, request
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_phonecapture import PhoneCapture
@@ -40,7 +41,23 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     db = SQLAlchemy(app)
-    PhoneCapture(app, db=db)
+    phonecapture = PhoneCapture(app, db=db)
+
+    @phonecapture.role_loader
+    def demo_roles():
+        """The demo's stand-in for a login: whoever browses the shop from this machine is its
+        marketer, so /phonecapture/admin/sources shows the report. A real app answers from its
+        own login (e.g. Flask-Login's current_user). Never in production, and never through a
+        proxy, which would make every visitor look like 127.0.0.1."""
+        if app.config["PHONECAPTURE_ENV"] == "production":
+            return set()
+        if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
+            return set()
+        try:
+            local = ipaddress.ip_address(request.remote_addr or "").is_loopback
+        except ValueError:
+            return set()
+        return {"marketer"} if local else set()
 
     @app.before_request
     def _nonce():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import update
@@ -16,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import leads
 from .extension import get_state
-from .models import EventCounter
+from .models import EventCounter, utcnow
 from .netutil import scrub
 from .publicform import public_config
 from .webforms import SOURCE_KEYS, flatten_submission, submission_form
@@ -384,7 +383,8 @@ def record_event():
 
 def _count(state, form_id: str, event: str, source: str) -> None:
     session = state.db.session
-    key = dict(form_id=form_id, day=date.today(), source=source, event=event)
+    # The UTC day, as submissions' created_at: the source report lines the two up by day.
+    key = dict(form_id=form_id, day=utcnow().date(), source=source, event=event)
     for _ in range(2):  # insert, or bump when a parallel request inserted first
         changed = session.execute(update(EventCounter).filter_by(**key)
                                   .values(count=EventCounter.count + 1)).rowcount

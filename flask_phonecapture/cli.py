@@ -7,7 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .extension import get_state
 
-cli = AppGroup("phonecapture", help="flask-phonecapture: database, worker, keys.")
+cli = AppGroup("phonecapture", help="flask-phonecapture: database, worker, keys, reports.")
 
 
 @cli.group("db")
@@ -272,3 +272,48 @@ def keys_rotate(batch_size, actor):
     if result.failures:
         raise click.ClickException(f"{len(result.failures)} value(s) could not be decrypted and "
                                    "were left as they are")
+
+
+@cli.command("report")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="The last N UTC days, today included (default 30).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day, YYYY-MM-DD (UTC).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day, YYYY-MM-DD, included.")
+@click.option("--form", "form_id", default=None, help="One form only.")
+@click.option("--by", type=click.Choice(["utm_source", "utm_medium", "utm_campaign", "form"]),
+              default="utm_source", show_default=True)
+@click.option("--first-touch", is_flag=True,
+              help="Attribute submissions to the first visit's utm_source (with --by utm_source).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@with_appcontext
+def report(days, since, until, form_id, by, first_touch, fmt):
+    """Which sources bring verified numbers: impressions, opens, submissions, verified, per source."""
+    from datetime import timedelta
+
+    from . import report_output
+    from .models import utcnow
+    from .reports import ReportError, source_report
+
+    if days is not None and (since or until):
+        raise click.UsageError("give either --days or --since/--until")
+    if (since is None) != (until is None):
+        raise click.UsageError("give both --since and --until")
+    if since is None:
+        until = utcnow().date()
+        since = until - timedelta(days=(days or 30) - 1)
+    else:
+        since, until = since.date(), until.date()
+    state = get_state()
+    if form_id is not None and form_id not in state.forms:
+        raise click.UsageError(f"there is no form {form_id!r} in PHONECAPTURE_FORMS")
+    try:
+        rows = source_report(state, since=since, until=until, form_id=form_id, by=by, first_touch=first_touch)
+    except ReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "csv":
+        click.echo(report_output.to_csv(rows), nl=False)
+    elif fmt == "json":
+        click.echo(report_output.to_json(rows, since=since, until=until, by=by, form_id=form_id,
+                                         first_touch=first_touch))
+    else:
+        click.echo(report_output.to_table(rows, since=since, until=until, by=by, first_touch=first_touch), nl=False)

@@ -133,6 +133,9 @@ class PhoneCapture:
         from .privacy_pages import privacy_bp
 
         app.register_blueprint(privacy_bp, url_prefix=prefix)  # /privacy/erase
+        from .admin import admin_bp
+
+        app.register_blueprint(admin_bp, url_prefix=prefix + "/admin")  # staff only (role_loader)
         from .messaging import setup as setup_messaging
 
         setup_messaging(app, state, prefix)  # templates, sequences, /hooks/..., /u/<token>

@@ -58,3 +58,15 @@ def test_the_privacy_page_links_to_self_service_erasure(shop):
     assert "/phonecapture/privacy/erase?lang=ru" in page
     erase = shop.test_client().get("/phonecapture/privacy/erase?lang=ru")
     assert erase.status_code == 200 and "Удалить мой номер" in erase.get_data(as_text=True)
+
+
+def test_the_demo_shows_the_source_report_to_this_machine_only(shop):
+    client = shop.test_client()
+    assert client.get("/phonecapture/admin/sources").status_code == 200  # the test client is 127.0.0.1
+    from_afar = client.get("/phonecapture/admin/sources", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert from_afar.status_code == 403
+    proxied = client.get("/phonecapture/admin/sources", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert proxied.status_code == 403
+    shop.config["PHONECAPTURE_ENV"] = "production"  # read per request: a production shop grants nothing
+    assert client.get("/phonecapture/admin/sources").status_code == 403
+    assert "/admin/" not in client.get("/").get_data(as_text=True)  # linked from no public page

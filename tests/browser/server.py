@@ -13,6 +13,7 @@ Pages:
                                                    &drawn=1: drawn by the server, phonecapture_inline)
   /inline/<form_id>                                an article with an inline placeholder
   /plain                                           the same page without any widget (baseline)
+  /phonecapture/admin/sources                      the source report (the browser is a marketer)
 """
 from __future__ import annotations
 
@@ -129,7 +130,9 @@ def create_app(instance: str, origins: list[str] | None = None, embed_from: str 
         PHONECAPTURE_PUMP_LIMITS={k: "1000/60" for k in ("number", "ip", "prefix", "country")},
     )
     db = SQLAlchemy(app)
-    PhoneCapture(app, db=db)
+    phonecapture = PhoneCapture(app, db=db)
+    # The test site runs on 127.0.0.1 only: its browser is the marketer of /phonecapture/admin/sources.
+    phonecapture.role_loader(lambda: {"marketer"} if request.remote_addr == "127.0.0.1" else set())
     with app.app_context():
         from flask_phonecapture import migrate
 

@@ -1,0 +1,69 @@
+"""The source report page in Chromium: readable, no axe violations, and a screenshot for the README."""
+import os
+import time
+
+from tests.browser.conftest import ROOT, Server
+from tests.browser.helpers import axe, have_axe
+from tests.conftest import require
+
+SHOT = os.path.join(ROOT, "docs", "screenshots", "admin-sources.png")
+API = "/phonecapture/api/v1"
+
+
+def seed(site, request):
+    """A believable week through the public API: beacons, then leads verified with their SMS codes."""
+    events = {("popup", "ya"): (240, 60, 31, 4), ("popup", "google"): (160, 35, 20, 1),
+              ("popup", None): (90, 12, 9, 0), ("popup", "vk"): (60, 9, 7, 2), ("inline", None): (120, 0, 0, 1)}
+    for (form_id, utm), counts in events.items():
+        for event, n in zip(("impression", "open", "close", "submit_error"), counts):
+            for _ in range(n):
+                source = {"utm_source": utm} if utm else {}
+                assert request.post(site.url + API + "/events", data={
+                    "form_id": form_id, "event": event, "source": source}).status == 204
+    leads = [("popup", "ya", True)] * 4 + [("popup", "ya", False)] * 2 + [("popup", "google", True)] * 3 + \
+            [("popup", "vk", False), ("popup", None, True), ("inline", None, True), ("inline", "ya", True)]
+    for i, (form_id, utm, verify) in enumerate(leads):
+        token = request.get(f"{site.url}{API}/forms/{form_id}").json()["token"]
+        time.sleep(0.31)  # the site's PHONECAPTURE_MIN_FILL_MS
+        since = len(site.lines)
+        made = request.post(site.url + API + "/submissions", data={
+            "form_id": form_id, "token": token, "phone": f"+7 912 300-10-{i:02d}", "hp": "", "elapsed_ms": 4000,
+            "consents": {"service_sms": True}, "source": {"utm_source": utm} if utm else {}})
+        assert made.status == 201, made.text()
+        if verify:
+            done = request.post(f"{site.url}{API}/submissions/{made.json()['id']}/verify",
+                                data={"code": site.code(since)})
+            assert done.status == 200, done.text()
+
+
+def test_the_source_report_page_is_accessible_and_looks_right(browser, tmp_path):
+    if not have_axe():
+        require(False, "axe-core is not installed (npm --prefix widget ci)")
+    site = Server(tmp_path)  # its own database: other tests' traffic stays out of the picture
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    try:
+        page = ctx.new_page()
+        seed(site, ctx.request)
+        page.goto(site.url + "/phonecapture/admin/sources")
+        table = page.get_by_role("table", name="All forms")
+        assert table.is_visible()
+        ya = table.get_by_role("row", name="popup ya")
+        assert ya.get_by_role("cell").all_inner_texts() == ["popup", "240", "60", "31", "4", "6", "4", "66.7", "16.7"]
+        assert page.get_by_role("link", name="Download this report as CSV").is_visible()
+        assert axe(page) == []
+        page.screenshot(path=SHOT, full_page=True)
+
+        page.get_by_label("Group by").select_option("utm_medium")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_url("**by=utm_medium**")
+        assert page.get_by_role("table").get_by_role("row", name="popup (none)").is_visible()
+        page.get_by_label("From (UTC)").fill("2026-03-02")
+        page.get_by_label("To, included").fill("2026-03-01")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_load_state()
+        assert page.title() == "Error: Which sources bring verified numbers"
+        assert page.get_by_role("alert").inner_text().endswith("Since must not be after until.")
+        assert axe(page) == []
+    finally:
+        ctx.close()
+        site.stop()

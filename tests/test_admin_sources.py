@@ -1,0 +1,156 @@
+"""/phonecapture/admin/sources: the source report for staff whose roles the host app grants."""
+import csv
+import io
+import re
+
+import pytest
+
+from tests.reporting import beacon, days_ago, lead, today
+
+PAGE = "/phonecapture/admin/sources"
+CSV_URL = "/phonecapture/admin/sources.csv"
+
+
+@pytest.fixture
+def roles():
+    """The roles the host app's role_loader answers with; a test sets them."""
+    return set()
+
+
+@pytest.fixture
+def app(make_app, roles):
+    app, ext = make_app()
+    ext.role_loader(lambda: roles)
+    return app
+
+
+@pytest.fixture
+def marketer(roles):
+    roles.add("marketer")
+
+
+@pytest.fixture
+def traffic(client, capsys, run_jobs):
+    beacon(client, "impression", 8, utm_source="ya")
+    beacon(client, "open", 2, utm_source="ya")
+    beacon(client, "impression", 4)
+    lead(client, capsys, run_jobs, "+7 912 345-67-81", utm_source="ya", utm_medium="cpc",
+         page_url="https://shop.example/p?utm_source=ya&phone=%2B79123456781", referrer="https://ya.ru/search?q=x")
+    lead(client, capsys, run_jobs, "+7 912 345-67-82", verify=False, utm_source="ya", name="Анна")
+    lead(client, capsys, run_jobs, "+7 912 345-67-83", form_id="tracking")
+
+
+def cells(html: str) -> list[list[str]]:
+    """The report table's rows as text, header and totals included."""
+    table = html.split("<table", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)
+    out = []
+    for row in rows:
+        texts = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)
+        out.append([re.sub(r"<span aria-hidden=\"true\">–</span>", "", re.sub(r"\s+", " ", t)).strip()
+                    .replace('<span class="phonecapture-vh">not counted</span>', "–")
+                    .replace('<span class="phonecapture-vh">none</span>', "–") for t in texts])
+    return out
+
+
+@pytest.mark.parametrize("granted", [set(), {"manager"}, {"visitor", "editor"}])
+def test_without_a_report_role_the_page_is_forbidden(app, client, roles, granted):
+    roles.update(granted)
+    for url in (PAGE, CSV_URL, PAGE + "?since=nonsense"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        body = response.get_data(as_text=True)
+        assert "<h1" in body and "marketer, analyst or admin role" in body
+        assert "<table" not in body
+
+
+@pytest.mark.parametrize("role", ["admin", "marketer", "analyst"])
+def test_admin_marketer_and_analyst_may_read_it(app, client, roles, role):
+    roles.add(role)
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "<caption" in response.get_data(as_text=True)
+
+
+def test_the_page_shows_each_sources_counts_and_rates(app, client, marketer, traffic):
+    html = client.get(PAGE).get_data(as_text=True)
+    assert f"All forms, {days_ago(29)} to {today()} (UTC days)" in html
+    assert cells(html) == [
+        ["Form", "Source", "Impressions", "Opens", "Closes", "Submit errors", "Submissions", "Verified",
+         "Verified %", "Verified per 1,000 impressions"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50.0", "125.0"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0.0"],
+        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100.0", "–"],
+        ["Total", "12", "2", "0", "0", "3", "2", "66.7", "166.7"],
+    ]
+    assert '<th scope="row" class="phonecapture-label">ya</th>' in html
+
+
+def test_filters_by_form_and_groups_by_medium(app, client, marketer, traffic):
+    html = client.get(PAGE, query_string={"form": "callback", "by": "utm_medium"}).get_data(as_text=True)
+    assert cells(html)[1:] == [["callback", "cpc", "–", "–", "–", "–", "1", "1", "100.0", "–"],
+                               ["callback", "(none)", "–", "–", "–", "–", "1", "0", "0.0", "–"],
+                               ["Total", "–", "–", "–", "–", "2", "1", "50.0", "–"]]
+    assert '<option selected value="callback">' in html
+    by_form = cells(client.get(PAGE, query_string={"by": "form"}).get_data(as_text=True))
+    assert by_form[0][:2] == ["Form", "Impressions"] and by_form[1] == ["callback", "12", "2", "0", "0", "2", "1", "50.0", "83.3"]
+
+
+def test_an_empty_period_says_so(app, client, marketer, traffic):
+    html = client.get(PAGE, query_string={"since": str(days_ago(9)), "until": str(days_ago(2))}).get_data(as_text=True)
+    assert "Nothing was counted in this period." in html and f"{days_ago(9)} to {days_ago(2)}" in html
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"since": "2026-02-30"}, "From (UTC): Enter a real date as YYYY-MM-DD"),
+    ({"until": "yesterday"}, "To, included: Enter a real date as YYYY-MM-DD"),
+    ({"since": "2026-03-02", "until": "2026-03-01"}, "Since must not be after until."),
+    ({"since": "9999-12-30", "until": "9999-12-31"}, "Until must be before 9999-12-31."),
+    ({"by": "utm_term"}, "Group by: Choose one of the listed values."),
+    ({"form": "nope"}, "Form: Choose one of the listed values."),
+    ({"form": "+79123456789"}, "Form: Choose one of the listed values."),
+])
+def test_a_bad_filter_is_a_400_page_that_says_what_to_fix(app, client, marketer, query, message):
+    response = client.get(PAGE, query_string=query)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html
+    assert "<title>Error: " in html and 'role="alert"' in html and "<table" not in html
+    assert "9123456789" not in html  # what was typed is not echoed back as text
+    csv_response = client.get(CSV_URL, query_string=query)
+    assert csv_response.status_code == 400 and message in csv_response.get_data(as_text=True)
+
+
+def test_the_csv_link_downloads_the_same_report(app, client, marketer, traffic):
+    html = client.get(PAGE, query_string={"form": "callback"}).get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" download>', html).group(1).replace("&amp;", "&")
+    assert link.startswith(CSV_URL + "?") and "form=callback" in link
+    response = client.get(link)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f'filename="phonecapture-sources-{days_ago(29)}-{today()}-utm_source.csv"' in response.headers["Content-Disposition"]
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert table == [
+        ["form", "source", "impressions", "opens", "closes", "submit_errors", "submissions", "verified",
+         "verification_rate", "verified_per_1000_impressions"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "0.5", "125.0"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "", "0.0"],
+        ["(total)", "", "12", "2", "0", "0", "2", "1", "0.5", "83.3"],
+    ]
+
+
+def test_a_tag_that_looks_like_a_formula_is_defused_in_the_csv(app, client, marketer, capsys, run_jobs):
+    lead(client, capsys, run_jobs, "+7 912 345-67-81", utm_source='=HYPERLINK("http://evil.example","x")')
+    (row,) = [r for r in csv.reader(io.StringIO(client.get(CSV_URL).get_data(as_text=True))) if r[0] == "callback"]
+    assert row[1] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+
+
+def test_no_personal_data_reaches_the_page_or_the_csv(app, client, marketer, traffic, capsys, run_jobs):
+    lead(client, capsys, run_jobs, "+7 912 345-67-84", utm_source="+7 912 345-67-84")  # a number in a tag
+    for response in (client.get(PAGE), client.get(CSV_URL)):
+        body = response.get_data(as_text=True)
+        digits = re.sub(r"\D", "", body)
+        for tail in ("3456781", "3456782", "3456783", "3456784"):
+            assert tail not in digits
+        for secret in ("Анна", "shop.example", "ya.ru", "127.0.0.1"):
+            assert secret not in body
+    assert "[phone]" in client.get(PAGE).get_data(as_text=True)
