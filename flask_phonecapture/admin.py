@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -71,6 +72,15 @@ def _error_page(exc: HTTPException):
     text = messages.get(exc.code, exc.description)
     return _no_store(render_template("phonecapture/admin/message.html", title=exc.name, text=text),
                      exc.code)
+
+
+@admin_bp.errorhandler(OperationalError)
+def _db_down(exc):  # a lost connection, a statement timeout: a 503 to retry, never a 500
+    current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
+    get_state().db.session.rollback()
+    text = "The report can't be read right now: the database is unavailable. Try again in a minute."
+    return _no_store(render_template("phonecapture/admin/message.html", title="Service unavailable", text=text),
+                     503, **{"Retry-After": "60"})
 
 
 def _no_store(body, status=200, **headers):

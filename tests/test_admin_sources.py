@@ -154,3 +154,18 @@ def test_no_personal_data_reaches_the_page_or_the_csv(app, client, marketer, tra
         for secret in ("Анна", "shop.example", "ya.ru", "127.0.0.1"):
             assert secret not in body
     assert "[phone]" in client.get(PAGE).get_data(as_text=True)
+
+
+def test_a_database_error_is_a_503_page_not_a_500(client, marketer, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from flask_phonecapture import admin
+
+    def down(*args, **kw):
+        raise OperationalError("SELECT 1", {}, Exception("canceling statement due to statement timeout"))
+
+    monkeypatch.setattr(admin, "source_report", down)
+    for url in (PAGE, CSV_URL):
+        response = client.get(url)
+        assert response.status_code == 503 and "database is unavailable" in response.get_data(as_text=True)
+        assert response.headers["Retry-After"] == "60" and response.headers["Cache-Control"] == "no-store"
