@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from wtforms import Form, SelectField
@@ -27,28 +27,165 @@ admin_bp = Blueprint("phonecapture_admin", __name__, template_folder="templates"
 #: roles (from the host app's role_loader) that may read the source report
 REPORT_ROLES = frozenset({"admin", "marketer", "analyst"})
 DEFAULT_DAYS = 30
-BY_LABELS = {"utm_source": "Source (utm_source)", "utm_medium": "Medium (utm_medium)",
-             "utm_campaign": "Campaign (utm_campaign)", "form": "Form only"}
+
+#: Every text of the staff pages, ru and en (the page speaks ``?lang=``, else the browser's).
+#: The CSV stays as it is in both: its header row names the columns for scripts and formulas.
+TEXTS: dict[str, dict] = {
+    "ru": {
+        "title": "Какие источники приносят подтверждённые номера",
+        "error_title": "Ошибка: {title}",
+        "errors_title": "Проверьте фильтр",
+        "form_label": "Форма",
+        "all_forms": "Все формы",
+        "since_label": "Начало периода (UTC)",
+        "until_label": "Конец периода, включительно",
+        "by_label": "Разбивка",
+        "by": {"utm_source": "По источнику (utm_source)", "utm_medium": "По каналу (utm_medium)",
+               "utm_campaign": "По кампании (utm_campaign)", "form": "Только по формам"},
+        "show": "Показать",
+        "bad_date": "Введите дату в виде ГГГГ-ММ-ДД, например 2026-03-01.",
+        "unknown": "Выберите одно из значений списка.",
+        "since_after_until": "Начало периода не может быть позже конца.",
+        "until_too_late": "Конец периода должен быть раньше 31.12.9999.",
+        "caption": "{form}, с {since} по {until} (дни по UTC), разбивка {by}",
+        "caption_by": {"form": "по формам", "utm_source": "по utm_source", "utm_medium": "по utm_medium",
+                       "utm_campaign": "по utm_campaign"},
+        "date_format": "%d.%m.%Y",
+        "decimal": ",",
+        "columns": {"form": "Форма", "source": "Источник", "impressions": "Показы", "opens": "Открытия",
+                    "closes": "Закрытия", "submit_errors": "Ошибки отправки", "submissions": "Заявки",
+                    "verified": "Подтверждено", "rate": "Подтверждено, %",
+                    "per_1000": "Подтверждённых на 1000 показов"},
+        "total": "Итого",
+        "not_counted": "не считается",
+        "none": "нет",
+        "empty": "За этот период данных нет.",
+        "csv": "Скачать отчёт в CSV",
+        "terms_title": "Что значат столбцы",
+        "terms": [
+            ("Источник", "Метка utm_source визита; «(direct)», если метки не было. В разбивке по каналу "
+                         "или кампании «(none)» значит, что метки не было."),
+            ("Показы, открытия, закрытия, ошибки отправки",
+             "Виджет считает их по форме, дню и utm_source. По каналу или кампании их не разделить, "
+             "поэтому там стоит «–»."),
+            ("Заявки", "Номера, оставленные в форме за период (удалённые номера тоже считаются: "
+                       "удаляется только сам номер)."),
+            ("Подтверждено", "Сколько из них подтвердили кодом из SMS, когда бы это ни случилось."),
+            ("Подтверждено, %", "Подтверждено ÷ заявки."),
+            ("Подтверждённых на 1000 показов", "Сколько подтверждённых номеров принесла каждая 1000 "
+                                               "показов формы."),
+        ],
+        "errors": {
+            400: ("Неверный запрос", "Запрос не удалось разобрать. Откройте отчёт заново."),
+            403: ("Нет доступа", "У вас нет доступа к этой странице. Попросите администратора сайта "
+                                 "выдать вам роль marketer, analyst или admin."),
+            404: ("Страница не найдена", "Такой страницы нет."),
+            405: ("Метод не поддерживается", "Эту страницу можно только открыть, отправлять на неё нельзя."),
+            503: ("Сервис недоступен", "Отчёт сейчас не открыть: база данных недоступна. "
+                                       "Попробуйте через минуту."),
+        },
+        "error_other": ("Ошибка {code}", "Страницу не удалось открыть."),
+    },
+    "en": {
+        "title": "Which sources bring verified numbers",
+        "error_title": "Error: {title}",
+        "errors_title": "Check the filter",
+        "form_label": "Form",
+        "all_forms": "All forms",
+        "since_label": "From (UTC)",
+        "until_label": "To, included",
+        "by_label": "Group by",
+        "by": {"utm_source": "Source (utm_source)", "utm_medium": "Medium (utm_medium)",
+               "utm_campaign": "Campaign (utm_campaign)", "form": "Form only"},
+        "show": "Show",
+        "bad_date": "Enter a real date as YYYY-MM-DD, e.g. 2026-03-01.",
+        "unknown": "Choose one of the listed values.",
+        "since_after_until": "Since must not be after until.",
+        "until_too_late": "Until must be before 9999-12-31.",
+        "caption": "{form}, {since} to {until} (UTC days), by {by}",
+        "caption_by": {"form": "form", "utm_source": "utm_source", "utm_medium": "utm_medium",
+                       "utm_campaign": "utm_campaign"},
+        "date_format": "%Y-%m-%d",
+        "decimal": ".",
+        "columns": {"form": "Form", "source": "Source", "impressions": "Impressions", "opens": "Opens",
+                    "closes": "Closes", "submit_errors": "Submit errors", "submissions": "Submissions",
+                    "verified": "Verified", "rate": "Verified %",
+                    "per_1000": "Verified per 1,000 impressions"},
+        "total": "Total",
+        "not_counted": "not counted",
+        "none": "none",
+        "empty": "Nothing was counted in this period.",
+        "csv": "Download this report as CSV",
+        "terms_title": "What the columns mean",
+        "terms": [
+            ("Source", "The visit's utm_source tag; “(direct)” when the visit had none. By medium or "
+                       "campaign, “(none)” means the tag was missing."),
+            ("Impressions, opens, closes, submit errors",
+             "Counted by the widget per form, day and utm_source. They can't be split by medium or "
+             "campaign, so those views show “–”."),
+            ("Submissions", "Numbers left on the form in the period (erased numbers still count: only "
+                            "the number itself is gone)."),
+            ("Verified", "Of those, how many were confirmed with the SMS code, whenever that happened."),
+            ("Verified %", "Verified ÷ submissions."),
+            ("Verified per 1,000 impressions", "How many confirmed numbers every 1,000 showings of the "
+                                               "form brought."),
+        ],
+        "errors": {
+            403: ("Forbidden", "You don't have access to this page. Ask the site's administrator for the "
+                               "marketer, analyst or admin role."),
+            404: ("Not Found", "There is no such page."),
+            503: ("Service unavailable", "The report can't be read right now: the database is "
+                                         "unavailable. Try again in a minute."),
+        },
+        "error_other": None,  # werkzeug's own name and description
+    },
+}
 
 
-BAD_DATE = "Enter a real date as YYYY-MM-DD, e.g. 2026-03-01."
-UNKNOWN = "Choose one of the listed values."
+def _locale() -> str:
+    """``?lang=ru|en``, else the best of the browser's Accept-Language among them, else English
+    (there is no site-wide default language setting). ``<html lang>`` reads it from ``g``."""
+    lang = _explicit_lang() or _browser_locale() or "en"
+    g.phonecapture_locale = lang
+    return lang
+
+
+def _browser_locale() -> str | None:
+    """The first of the browser's languages, by quality, whose primary tag is ru or en:
+    "ru-RU,en;q=0.5" is ru. (werkzeug's ``best_match`` prefers any exact tag, however low its
+    quality, to a regional one, and would answer en there.) ``*`` and unknown tags: None."""
+    for value, quality in request.accept_languages:  # highest quality first
+        lang = value.replace("_", "-").split("-", 1)[0].lower()
+        if quality > 0 and lang in TEXTS:
+            return lang
+    return None
+
+
+def _explicit_lang() -> str | None:
+    """The ``?lang=`` this page was asked in, if any: the filter and the CSV link pass it on."""
+    lang = (request.args.get("lang") or "")[:2].lower()
+    return lang if lang in TEXTS else None
 
 
 class ReportFilter(Form):
-    """The page's GET query: ?form=&since=&until=&by= (all optional)."""
+    """The page's GET query: ?form=&since=&until=&by= (all optional); labels and messages in
+    ``locale``."""
 
-    form = SelectField("Form", default="", invalid_choice_message=UNKNOWN)
-    since = DateField("From (UTC)", validators=[Optional()], format="%Y-%m-%d",
-                      invalid_value_message=BAD_DATE)
-    until = DateField("To, included", validators=[Optional()], format="%Y-%m-%d",
-                      invalid_value_message=BAD_DATE)
-    by = SelectField("Group by", choices=[SelectChoice(k, v) for k, v in BY_LABELS.items()], default="utm_source",
-                     invalid_choice_message=UNKNOWN)
+    form = SelectField(default="")
+    since = DateField(validators=[Optional()], format="%Y-%m-%d")
+    until = DateField(validators=[Optional()], format="%Y-%m-%d")
+    by = SelectField(default="utm_source")
 
-    def __init__(self, formdata, form_ids):
-        super().__init__(formdata)
-        self.form.choices = [SelectChoice("", "All forms"), *(SelectChoice(f, f) for f in sorted(form_ids))]
+    def __init__(self, formdata, form_ids, locale: str = "en"):
+        super().__init__()
+        t = TEXTS[locale]
+        for name in ("form", "since", "until", "by"):
+            self[name].label.text = t[f"{name}_label"]
+        self.since.invalid_value_message = self.until.invalid_value_message = t["bad_date"]
+        self.form.invalid_choice_message = self.by.invalid_choice_message = t["unknown"]
+        self.form.choices = [SelectChoice("", t["all_forms"]), *(SelectChoice(f, f) for f in sorted(form_ids))]
+        self.by.choices = [SelectChoice(k, t["by"][k]) for k in BY]
+        self.process(formdata)  # after the messages: a date is read (and refused) here
 
     def period(self) -> tuple[date, date]:
         """The chosen days; unset ends default to the last 30 UTC days, today included."""
@@ -60,26 +197,37 @@ class ReportFilter(Form):
 
 @admin_bp.before_request
 def _staff_only():
+    _locale()
     if not get_state().extension.current_roles() & REPORT_ROLES:
         abort(403)
 
 
+def _message(locale: str, code: int, default_title: str, default_text: str | None):
+    """An error page's (title, text) in ``locale``; werkzeug's English for a code we don't word."""
+    t = TEXTS[locale]
+    if code in t["errors"]:
+        return t["errors"][code]
+    if t["error_other"] is None:
+        return default_title, default_text or ""
+    title, text = t["error_other"]
+    return title.format(code=code), text
+
+
 @admin_bp.errorhandler(HTTPException)
 def _error_page(exc: HTTPException):
-    messages = {403: "You don't have access to this page. Ask the site's administrator for the "
-                     "marketer, analyst or admin role.",
-                404: "There is no such page."}
-    text = messages.get(exc.code, exc.description)
-    return _no_store(render_template("phonecapture/admin/message.html", title=exc.name, text=text),
-                     exc.code)
+    locale = _locale()
+    title, text = _message(locale, exc.code, exc.name, exc.description)
+    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text,
+                                     locale=locale), exc.code)
 
 
 @admin_bp.errorhandler(OperationalError)
 def _db_down(exc):  # a lost connection, a statement timeout: a 503 to retry, never a 500
     current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
     get_state().db.session.rollback()
-    text = "The report can't be read right now: the database is unavailable. Try again in a minute."
-    return _no_store(render_template("phonecapture/admin/message.html", title="Service unavailable", text=text),
+    locale = _locale()
+    title, text = TEXTS[locale]["errors"][503]
+    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text, locale=locale),
                      503, **{"Retry-After": "60"})
 
 
@@ -87,18 +235,24 @@ def _no_store(body, status=200, **headers):
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
+    response.vary.add("Accept-Language")  # the language follows the browser's unless ?lang= says
     response.headers.update(headers)
     return response
 
 
-def _report():
-    """(filter form, rows or None, errors) for this request's query."""
+def _report(locale: str):
+    """(filter form, rows or None, errors) for this request's query, the errors in ``locale``."""
     state = get_state()
-    flt = ReportFilter(request.args, state.forms)
+    t = TEXTS[locale]
+    flt = ReportFilter(request.args, state.forms, locale)
     if not flt.validate():
         errors = [(f"pc-{name}", f"{flt[name].label.text}: {msgs[0]}") for name, msgs in flt.errors.items()]
         return flt, None, errors
     since, until = flt.period()
+    if since > until:  # source_report refuses these too, in English for the CLI
+        return flt, None, [("pc-since", t["since_after_until"])]
+    if until >= date.max:
+        return flt, None, [("pc-until", t["until_too_late"])]
     try:
         rows = source_report(state, since=since, until=until, form_id=flt.form.data or None, by=flt.by.data)
     except ReportError as exc:
@@ -108,19 +262,26 @@ def _report():
 
 @admin_bp.get("/sources")
 def sources():
-    flt, rows, errors = _report()
+    locale = _locale()
+    t = TEXTS[locale]
+    flt, rows, errors = _report(locale)
     since, until = flt.period() if not errors else (None, None)
+    lang = _explicit_lang()
     query = {k: v for k, v in (("form", flt.form.data), ("since", since), ("until", until),
-                               ("by", flt.by.data)) if v}
+                               ("by", flt.by.data), ("lang", lang)) if v}
+    caption = None
+    if rows is not None:
+        caption = t["caption"].format(form=flt.form.data or t["all_forms"], by=t["caption_by"][flt.by.data],
+                                      since=since.strftime(t["date_format"]), until=until.strftime(t["date_format"]))
     body = render_template("phonecapture/admin/sources.html", filter=flt, rows=rows, errors=errors,
-                           since=since, until=until, by=flt.by.data, fmt=report_output,
+                           by=flt.by.data, fmt=report_output, t=t, locale=locale, lang=lang, caption=caption,
                            csv_url=url_for(".sources_csv", **query) if rows is not None else None)
     return _no_store(body, 400 if errors else 200)
 
 
 @admin_bp.get("/sources.csv")
 def sources_csv():
-    flt, rows, errors = _report()
+    flt, rows, errors = _report(_locale())
     if errors:
         return _no_store("\n".join(text for _, text in errors) + "\n", 400, **{"Content-Type": "text/plain; charset=utf-8"})
     since, until = flt.period()

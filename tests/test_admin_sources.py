@@ -47,9 +47,9 @@ def cells(html: str) -> list[list[str]]:
     out = []
     for row in rows:
         texts = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)
-        out.append([re.sub(r"<span aria-hidden=\"true\">–</span>", "", re.sub(r"\s+", " ", t)).strip()
-                    .replace('<span class="phonecapture-vh">not counted</span>', "–")
-                    .replace('<span class="phonecapture-vh">none</span>', "–") for t in texts])
+        out.append([re.sub(r'<span class="phonecapture-vh">[^<]*</span>', "–",  # "not counted", "none"...
+                           re.sub(r"<span aria-hidden=\"true\">–</span>", "", re.sub(r"\s+", " ", t))).strip()
+                    for t in texts])
     return out
 
 
@@ -169,3 +169,114 @@ def test_a_database_error_is_a_503_page_not_a_500(client, marketer, monkeypatch)
         response = client.get(url)
         assert response.status_code == 503 and "database is unavailable" in response.get_data(as_text=True)
         assert response.headers["Retry-After"] == "60" and response.headers["Cache-Control"] == "no-store"
+
+
+RU = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+
+
+def test_a_russian_browser_gets_the_page_in_russian(app, client, marketer, traffic):
+    response = client.get(PAGE, headers=RU)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Accept-Language" in response.headers["Vary"]
+    assert '<html lang="ru">' in html and '<div class="phonecapture-report" lang="ru">' in html
+    assert "<title>Какие источники приносят подтверждённые номера</title>" in html
+    since, until = days_ago(29).strftime("%d.%m.%Y"), today().strftime("%d.%m.%Y")
+    assert f"Все формы, с {since} по {until} (дни по UTC), разбивка по utm_source" in html
+    assert cells(html) == [
+        ["Форма", "Источник", "Показы", "Открытия", "Закрытия", "Ошибки отправки", "Заявки", "Подтверждено",
+         "Подтверждено, %", "Подтверждённых на 1000 показов"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50,0", "125,0"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0,0"],
+        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100,0", "–"],
+        ["Итого", "12", "2", "0", "0", "3", "2", "66,7", "166,7"],
+    ]
+    assert '<span class="phonecapture-vh">нет</span>' in html  # the dash of a rate, read out
+    for text in ("Скачать отчёт в CSV", "Что значат столбцы", "<dt>Заявки</dt>", ">Показать</button>",
+                 '<label for="pc-by">Разбивка</label>', 'value="">Все формы</option>',
+                 ">По каналу (utm_medium)</option>"):
+        assert text in html
+    for english in ("Impressions", "Which sources", "Download", "Group by", "Nothing was counted"):
+        assert english not in html
+    assert 'name="lang"' not in html  # the browser chose: the filter does not pin the language
+
+
+def test_lang_in_the_query_wins_over_the_browser_and_stays_through_the_filter(app, client, marketer, traffic):
+    html = client.get(PAGE, query_string={"lang": "en", "form": "callback"}, headers=RU).get_data(as_text=True)
+    assert '<html lang="en">' in html and cells(html)[0][:3] == ["Form", "Source", "Impressions"]
+    assert '<input type="hidden" name="lang" value="en">' in html
+    link = re.search(r'<a href="([^"]+)" download>Download this report as CSV</a>', html).group(1)
+    assert "lang=en" in link
+    html = client.get(PAGE, query_string={"lang": "ru"}, headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+    assert '<html lang="ru">' in html and "Показы" in html
+
+
+@pytest.mark.parametrize("accept, lang", [
+    ("ru-RU,en;q=0.5", "ru"), ("en-US,ru;q=0.8", "en"), ("fr, ru;q=0.3, en;q=0.2", "ru"), ("de-DE,de;q=0.9", "en"),
+    ("ru;q=0, en;q=0.1", "en"), ("*", "en"), ("", "en"),
+])
+def test_otherwise_the_best_of_the_browsers_languages_or_english(app, client, marketer, accept, lang):
+    html = client.get(PAGE, query_string={"lang": "xx"}, headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"since": "2026-02-30"}, "Начало периода (UTC): Введите дату в виде ГГГГ-ММ-ДД, например 2026-03-01."),
+    ({"until": "вчера"}, "Конец периода, включительно: Введите дату в виде ГГГГ-ММ-ДД"),
+    ({"since": "2026-03-02", "until": "2026-03-01"}, "Начало периода не может быть позже конца."),
+    ({"since": "9999-12-30", "until": "9999-12-31"}, "Конец периода должен быть раньше 31.12.9999."),
+    ({"by": "utm_term"}, "Разбивка: Выберите одно из значений списка."),
+    ({"form": "+79123456789"}, "Форма: Выберите одно из значений списка."),
+])
+def test_a_bad_filter_on_the_russian_page_says_what_to_fix_in_russian(app, client, marketer, query, message):
+    response = client.get(PAGE, query_string=query, headers=RU)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html and '<html lang="ru">' in html
+    assert "<title>Ошибка: Какие источники приносят подтверждённые номера</title>" in html
+    assert "Проверьте фильтр" in html and "Enter a real date" not in html and "<table" not in html
+    assert "9123456789" not in html
+    csv_response = client.get(CSV_URL, query_string=query, headers=RU)
+    assert csv_response.status_code == 400 and message in csv_response.get_data(as_text=True)
+
+
+def test_without_a_role_a_russian_browser_gets_the_refusal_in_russian(app, client):
+    for url in (PAGE, CSV_URL):
+        response = client.get(url, headers=RU)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 403 and '<html lang="ru">' in html and 'lang="ru"' in html.split("<main", 1)[1]
+        assert "<title>Нет доступа</title>" in html
+        assert "Попросите администратора сайта выдать вам роль marketer, analyst или admin." in html
+        assert "access" not in html
+    html = client.get(PAGE, query_string={"lang": "en"}, headers=RU).get_data(as_text=True)
+    assert '<html lang="en">' in html and "marketer, analyst or admin role" in html
+
+
+def test_the_503_page_follows_the_language_too(client, marketer, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from flask_phonecapture import admin
+
+    def down(*args, **kw):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(admin, "source_report", down)
+    response = client.get(PAGE, headers=RU)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503 and '<html lang="ru">' in html
+    assert "база данных недоступна" in html and response.headers["Retry-After"] == "60"
+
+
+def test_the_csv_is_the_same_whatever_the_pages_language(app, client, marketer, traffic):
+    english = client.get(CSV_URL).get_data(as_text=True)
+    assert client.get(CSV_URL, query_string={"lang": "ru"}, headers=RU).get_data(as_text=True) == english
+    assert english.startswith("form,source,impressions,")
+
+
+def test_both_languages_have_the_same_texts():
+    from flask_phonecapture.admin import TEXTS
+
+    ru, en = TEXTS["ru"], TEXTS["en"]
+    assert set(ru) == set(en)
+    for key in ("by", "caption_by", "columns"):
+        assert set(ru[key]) == set(en[key])
+    assert len(ru["terms"]) == len(en["terms"])
+    assert set(en["errors"]) <= set(ru["errors"])  # English falls back to werkzeug's own words

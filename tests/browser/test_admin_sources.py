@@ -1,14 +1,18 @@
-"""The source report page in Chromium: readable, no axe violations, and a screenshot for the README
-(written into docs/screenshots only with PHONECAPTURE_SCREENSHOTS=1: its caption holds the day's
-dates, so every run would otherwise leave the checkout changed)."""
+"""The source report page in Chromium, in English and in Russian: readable, no axe violations, and
+screenshots for the README (written into docs/screenshots only with PHONECAPTURE_SCREENSHOTS=1: the
+caption holds the day's dates, so every run would otherwise leave the checkout changed)."""
 import os
 import time
+
+import pytest
 
 from tests.browser.conftest import ROOT, Server
 from tests.browser.helpers import axe, have_axe
 from tests.conftest import require
 
 SHOT = os.path.join(ROOT, "docs", "screenshots", "admin-sources.png")
+SHOT_RU = os.path.join(ROOT, "docs", "screenshots", "admin-sources-ru.png")
+PAGE = "/phonecapture/admin/sources"
 API = "/phonecapture/api/v1"
 
 
@@ -38,23 +42,39 @@ def seed(site, request):
             assert done.status == 200, done.text()
 
 
-def test_the_source_report_page_is_accessible_and_looks_right(browser, tmp_path):
+@pytest.fixture(scope="module")
+def report_site(browser, tmp_path_factory):
+    """A site of its own (other tests' traffic stays out of the picture), seeded once."""
     if not have_axe():
         require(False, "axe-core is not installed (npm --prefix widget ci)")
-    site = Server(tmp_path)  # its own database: other tests' traffic stays out of the picture
+    site = Server(tmp_path_factory.mktemp("report-site"))
+    ctx = browser.new_context()
+    try:
+        seed(site, ctx.request)
+        yield site
+    finally:
+        ctx.close()
+        site.stop()
+
+
+def shot(page, path, tmp_path):
+    page.screenshot(path=path if os.environ.get("PHONECAPTURE_SCREENSHOTS") else str(tmp_path / os.path.basename(path)),
+                    full_page=True)
+
+
+def test_the_source_report_page_is_accessible_and_looks_right(browser, report_site, tmp_path):
+    site = report_site
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     try:
         page = ctx.new_page()
-        seed(site, ctx.request)
-        page.goto(site.url + "/phonecapture/admin/sources")
+        page.goto(site.url + PAGE)
         table = page.get_by_role("table", name="All forms")
         assert table.is_visible()
         ya = table.get_by_role("row", name="popup ya")
         assert ya.get_by_role("cell").all_inner_texts() == ["popup", "240", "60", "31", "4", "6", "4", "66.7", "16.7"]
         assert page.get_by_role("link", name="Download this report as CSV").is_visible()
         assert axe(page) == []
-        page.screenshot(path=SHOT if os.environ.get("PHONECAPTURE_SCREENSHOTS") else str(tmp_path / "admin-sources.png"),
-                        full_page=True)
+        shot(page, SHOT, tmp_path)
 
         page.get_by_label("Group by").select_option("utm_medium")
         page.get_by_role("button", name="Show").click()
@@ -69,4 +89,39 @@ def test_the_source_report_page_is_accessible_and_looks_right(browser, tmp_path)
         assert axe(page) == []
     finally:
         ctx.close()
-        site.stop()
+
+
+def test_a_russian_browser_reads_the_report_in_russian(browser, report_site, tmp_path):
+    site = report_site
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU")
+    try:
+        page = ctx.new_page()
+        page.goto(site.url + PAGE)
+        assert page.locator("html").get_attribute("lang") == "ru"
+        assert page.title() == "Какие источники приносят подтверждённые номера"
+        table = page.get_by_role("table", name="Все формы")
+        assert table.get_by_role("columnheader").all_inner_texts()[:4] == ["Форма", "Источник", "Показы", "Открытия"]
+        ya = table.get_by_role("row", name="popup ya")
+        assert ya.get_by_role("cell").all_inner_texts() == ["popup", "240", "60", "31", "4", "6", "4", "66,7", "16,7"]
+        assert page.get_by_role("link", name="Скачать отчёт в CSV").is_visible()
+        # the longer Russian headers still fit a 1280 px window, no sideways scrolling
+        assert page.locator(".phonecapture-scroll").evaluate("e => e.scrollWidth <= e.clientWidth")
+        assert axe(page) == []
+        shot(page, SHOT_RU, tmp_path)
+
+        page.get_by_label("Разбивка", exact=True).select_option("utm_campaign")
+        page.get_by_label("Начало периода (UTC)").fill("2026-03-02")
+        page.get_by_label("Конец периода, включительно").fill("2026-03-01")
+        page.get_by_role("button", name="Показать").click()
+        page.wait_for_load_state()
+        assert page.title() == "Ошибка: Какие источники приносят подтверждённые номера"
+        assert page.get_by_role("alert").inner_text().endswith("Начало периода не может быть позже конца.")
+        assert axe(page) == []
+
+        page.goto(site.url + PAGE + "?lang=en")  # a link in English wins over the browser, and stays
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_url("**by=utm_source**")
+        assert page.locator("html").get_attribute("lang") == "en" and "lang=en" in page.url
+        assert page.get_by_role("table", name="All forms").is_visible()
+    finally:
+        ctx.close()
