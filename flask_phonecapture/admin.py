@@ -19,6 +19,7 @@ from wtforms.validators import Optional
 
 from . import report_output
 from .extension import get_state
+from .language import browser_language
 from .models import utcnow
 from .reports import BY, ReportError, source_report
 
@@ -145,20 +146,9 @@ TEXTS: dict[str, dict] = {
 def _locale() -> str:
     """``?lang=ru|en``, else the best of the browser's Accept-Language among them, else English
     (there is no site-wide default language setting). ``<html lang>`` reads it from ``g``."""
-    lang = _explicit_lang() or _browser_locale() or "en"
+    lang = _explicit_lang() or browser_language(TEXTS) or "en"
     g.phonecapture_locale = lang
     return lang
-
-
-def _browser_locale() -> str | None:
-    """The first of the browser's languages, by quality, whose primary tag is ru or en:
-    "ru-RU,en;q=0.5" is ru. (werkzeug's ``best_match`` prefers any exact tag, however low its
-    quality, to a regional one, and would answer en there.) ``*`` and unknown tags: None."""
-    for value, quality in request.accept_languages:  # highest quality first
-        lang = value.replace("_", "-").split("-", 1)[0].lower()
-        if quality > 0 and lang in TEXTS:
-            return lang
-    return None
 
 
 def _explicit_lang() -> str | None:

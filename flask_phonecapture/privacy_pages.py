@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from . import leads, privacy
 from .extension import get_state
+from .language import browser_language
 from .masks import _name
 from .messaging.hooks import _private, _Spec  # never cached or indexed, no referrer; <html lang>
 from .pages import _summary
@@ -90,7 +91,7 @@ class EraseForm(FlaskForm):
 def _locale() -> str:
     """``?lang=``, else the browser's; the page and VerifyForm's own answers speak it (``g``)."""
     lang = (request.args.get("lang") or "")[:2].lower()
-    lang = lang if lang in TEXTS else request.accept_languages.best_match(list(TEXTS)) or "en"
+    lang = lang if lang in TEXTS else browser_language(TEXTS) or "en"
     g.phonecapture_locale = lang
     return lang
 

@@ -91,6 +91,11 @@ def test_a_broken_link_says_so_in_the_browsers_language(link_app):
     english = client.get(f"/phonecapture/u/{token[:-1]}", headers={"Accept-Language": "de, en;q=0.5"})
     assert english.status_code == 404 and "This link does not work" in english.get_data(as_text=True)
     assert "This link does not work" in client.get(f"/phonecapture/u/{token[:-1]}").get_data(as_text=True)
+    # the first language by quality wins, a regional tag included (werkzeug's best_match said en)
+    first = client.get(f"/phonecapture/u/{token[:-1]}", headers={"Accept-Language": "ru-RU,en;q=0.5"})
+    assert "Ссылка не работает" in first.get_data(as_text=True)
+    first = client.get(f"/phonecapture/u/{token[:-1]}", headers={"Accept-Language": "en-US,ru;q=0.8"})
+    assert "This link does not work" in first.get_data(as_text=True)
     assert not marketing_withdrawn(link_app)
 
 

@@ -396,3 +396,10 @@ def test_a_number_typed_into_the_staff_reason_is_kept_out_of_the_audit(erase_app
         record = get_state().db.session.execute(select(AuditRecord)).scalar_one()
         assert "[phone]" in record.reason and "345" not in record.reason
         assert verify_audit_chain(get_state()) is None
+
+
+@pytest.mark.parametrize("header, lang", [("ru-RU,en;q=0.5", "ru"), ("en-US,ru;q=0.8", "en"),
+                                          ("de,ru-RU;q=0.7,en;q=0.3", "ru"), ("*", "en"), ("", "en")])
+def test_the_erasure_page_speaks_the_browsers_first_language(erase_app, header, lang):
+    page = erase_app.test_client().get(START, headers={"Accept-Language": header}).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page

@@ -15,6 +15,7 @@ import logging
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from ..extension import get_state
+from ..language import browser_language
 from ..models import Contact, Submission
 from . import signatures
 from .links import read_token
@@ -120,7 +121,7 @@ def _contact_or_404(token: str):
     if contact is None or contact.status != "active":
         # A mangled or stale link: say so in the visitor's browser language (nothing else is
         # known about them), with the same headers as a good link's page.
-        locale = request.accept_languages.best_match(list(TEXTS)) or "en"
+        locale = browser_language(TEXTS) or "en"
         t = TEXTS[locale]
         page = render_template("phonecapture/message_page.html", t=t, spec=_Spec(locale),
                                title=t["bad_title"], text=t["bad"])
@@ -136,7 +137,7 @@ def _locale(state, contact) -> str:
         .order_by(Submission.created_at.desc()).limit(1)).scalar()
     if locale in TEXTS:
         return locale
-    return request.accept_languages.best_match(list(TEXTS)) or "en"
+    return browser_language(TEXTS) or "en"
 
 
 class _Spec:  # what base.html reads for <html lang>
