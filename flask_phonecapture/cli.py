@@ -300,7 +300,10 @@ def report(days, since, until, form_id, by, first_touch, fmt):
         raise click.UsageError("give both --since and --until")
     if since is None:
         until = utcnow().date()
-        since = until - timedelta(days=(days or 30) - 1)
+        try:
+            since = until - timedelta(days=(days or 30) - 1)
+        except OverflowError:
+            raise click.UsageError("--days reaches back before the year 1") from None
     else:
         since, until = since.date(), until.date()
     state = get_state()

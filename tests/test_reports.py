@@ -206,6 +206,7 @@ def test_cli_csv_and_json_carry_the_same_numbers(app, traffic):
     (["--days", "7", "--since", str(today()), "--until", str(today())], "either --days or --since/--until"),
     (["--since", str(today()), "--until", str(days_ago(1))], "since must not be after until"),
     (["--days", "0"], "Invalid value for '--days'"),
+    (["--days", "99999999"], "--days reaches back before the year 1"),
     (["--by", "utm_term"], "Invalid value for '--by'"),
     (["--form", "nope"], "there is no form 'nope'"),
 ])
