@@ -180,7 +180,8 @@ class ReportFilter(Form):
     def period(self) -> tuple[date, date]:
         """The chosen days; unset ends default to the last 30 UTC days, today included."""
         until = self.until.data or utcnow().date()
-        since = self.since.data or (until - timedelta(days=DEFAULT_DAYS - 1))
+        # never before date.min: an until in year 1's first days would overflow (a 500)
+        since = self.since.data or until - timedelta(days=min(DEFAULT_DAYS - 1, (until - date.min).days))
         self.since.data, self.until.data = since, until  # the inputs show the days shown
         return since, until
 

@@ -242,7 +242,8 @@ def keys_status():
 @keys_group.command("rotate")
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
               help="Values re-encrypted per transaction.")
-@click.option("--actor", default=None, help="Who rotates, for the audit record (default: the OS user).")
+@click.option("--actor", default=None, callback=_nonblank,
+              help="Who rotates, for the audit record (default: the OS user).")
 @with_appcontext
 def keys_rotate(batch_size, actor):
     """Re-encrypt every stored value under the first key of PHONECAPTURE_KEYS, in batches, while
@@ -300,7 +301,10 @@ def report(days, since, until, form_id, by, first_touch, fmt):
         raise click.UsageError("give both --since and --until")
     if since is None:
         until = utcnow().date()
-        since = until - timedelta(days=(days or 30) - 1)
+        try:
+            since = until - timedelta(days=(days or 30) - 1)
+        except OverflowError:
+            raise click.UsageError("--days reaches back before the year 1") from None
     else:
         since, until = since.date(), until.date()
     state = get_state()

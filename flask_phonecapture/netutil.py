@@ -4,7 +4,10 @@ from __future__ import annotations
 import ipaddress
 import re
 
-_LONG_DIGITS = re.compile(r"(?:\+|%2B)?\d(?:[\s().\-]|%20|%28|%29)*(?:\d(?:[\s().\-]|%20|%28|%29)*){6,}")
+# separators: ASCII ones, URL-encoded ones and the typographic dashes (‐ ‑ ‒ – — ― −) a number
+# copied from a letter or a messenger carries, all of which phonenumbers reads as punctuation
+_LONG_DIGITS = re.compile(r"(?:\+|%2B)?\d(?:[\s().\-\u2010-\u2015\u2212]|%20|%28|%29)*"
+                          r"(?:\d(?:[\s().\-\u2010-\u2015\u2212]|%20|%28|%29)*){6,}")
 
 
 def client_ip(request, trust_proxy: bool) -> str | None:

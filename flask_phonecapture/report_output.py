@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from datetime import date
 
 from .reports import Row
@@ -54,12 +55,19 @@ def to_json(rows: list[Row], *, since: date, until: date, by: str, form_id: str 
                       ensure_ascii=False, indent=2)
 
 
+def _printable(text: str) -> str:
+    """``text`` with control, format and unassigned characters (ESC, BEL, bidi overrides...)
+    written as escapes: a visitor's tag must not drive the terminal it is printed on."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch)[0] == "C" else ch
+                   for ch in text)
+
+
 def to_table(rows: list[Row], *, since: date, until: date, by: str, first_touch: bool = False) -> str:
     """A fixed-width table: one line per row, the totals under a rule."""
     show_source = by != "form"
     heads = ["form", *(["source"] if show_source else []), "impressions", "opens", "closes",
              "submit errors", "submissions", "verified", "verified %", "verified/1000 impr."]
-    lines = [[TOTAL.strip("()") if r.total else r.form_id, *([r.source or ""] if show_source else []),
+    lines = [[TOTAL.strip("()") if r.total else r.form_id, *([_printable(r.source or "")] if show_source else []),
               *map(count, (r.impressions, r.opens, r.closes, r.submit_errors, r.submissions, r.verified)),
               percent(r.verification_rate), per_1000(r.verified_per_1000)] for r in rows]
     if show_source and lines:

@@ -121,6 +121,14 @@ def test_a_bad_filter_is_a_400_page_that_says_what_to_fix(app, client, marketer,
     assert csv_response.status_code == 400 and message in csv_response.get_data(as_text=True)
 
 
+def test_an_until_in_the_first_days_of_year_one_starts_the_default_period_on_its_first_day(app, client, marketer):
+    for url in (PAGE, CSV_URL):  # until - 29 days would be before date.min: was an OverflowError, a 500
+        response = client.get(url, query_string={"until": "0001-01-05", "lang": "en"})
+        assert response.status_code == 200, response.status_code
+    html = client.get(PAGE, query_string={"until": "0001-01-05", "lang": "en"}).get_data(as_text=True)
+    assert "-01-01 to " in html and "-01-05 (UTC days)" in html  # strftime may not pad year 1
+
+
 def test_the_csv_link_downloads_the_same_report(app, client, marketer, traffic):
     html = client.get(PAGE, query_string={"form": "callback"}).get_data(as_text=True)
     link = re.search(r'<a href="([^"]+)" download>', html).group(1).replace("&amp;", "&")

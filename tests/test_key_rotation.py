@@ -293,3 +293,14 @@ def test_status_names_a_long_key_id_of_the_keyring_but_not_a_strange_unknown_one
     assert f"phonecapture_contact.e164_enc: {long_kid} 1" in output
     assert "(malformed key id) (1 values)" in output and "(not a pc1 ciphertext) (1 values)" in output
     assert "9123456789" not in output
+
+
+def test_a_blank_actor_is_refused_before_anything_is_rotated_or_audited(app, client, submitted, make_app):
+    submitted()
+    rotated, _ = make_app(PHONECAPTURE_KEYS=ROTATED_KEYS)
+    for blank in ("", "   ", "\t"):
+        result = run(rotated, "rotate", "--actor", blank)
+        assert result.exit_code == 2 and "--actor" in result.stderr, result.output
+    assert key_ids(app) == {"k1"}
+    with rotated.app_context():
+        assert get_state().db.session.execute(select(AuditRecord)).scalars().all() == []

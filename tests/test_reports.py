@@ -206,9 +206,19 @@ def test_cli_csv_and_json_carry_the_same_numbers(app, traffic):
     (["--days", "7", "--since", str(today()), "--until", str(today())], "either --days or --since/--until"),
     (["--since", str(today()), "--until", str(days_ago(1))], "since must not be after until"),
     (["--days", "0"], "Invalid value for '--days'"),
+    (["--days", "99999999"], "--days reaches back before the year 1"),
     (["--by", "utm_term"], "Invalid value for '--by'"),
     (["--form", "nope"], "there is no form 'nope'"),
 ])
 def test_cli_refuses_bad_options_with_a_message(app, args, message):
     result = cli(app, *args)
     assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+def test_cli_table_shows_control_characters_of_a_visitors_tag_escaped_not_raw(app, client, capsys, run_jobs):
+    # a tag is the visitor's: raw ESC/BEL/bidi characters would drive the staff member's terminal
+    lead(client, capsys, run_jobs, "+7 912 345-67-81", utm_source="\x1b]0;owned\x07\x1b[2Jx\u202ey")
+    result = cli(app)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
+    assert "\\x1b]0;owned\\x07\\x1b[2Jx\\u202ey" in result.output

@@ -240,6 +240,20 @@ def test_reveal_prints_the_number_after_its_audit_record_is_written(sar_app, cap
     assert_no_number_in_audit_or_logs(app, caplog)
 
 
+def test_a_number_typed_with_typographic_dashes_into_actor_or_reason_becomes_phone_in_the_audit(
+        sar_app, capsys, run_jobs):
+    app = sar_app
+    contact_id = signed_up(app, capsys, run_jobs)
+    # en dash, em dash, non-breaking hyphen, minus: what a copy from a letter or a messenger brings
+    result = app.test_cli_runner().invoke(args=[
+        "phonecapture", "reveal", contact_id, "--actor", "duty phone +7 (912) 345\u201367\u201389",
+        "--reason", "asked from 8 912 345\u201467\u201489, then 8\u2011912\u2011345\u221267\u221289"])
+    assert result.exit_code == 0, result.output
+    (record,) = audit_rows(app)
+    assert record.actor == "duty phone [phone]"
+    assert record.reason == "asked from [phone], then [phone]"
+
+
 def test_no_number_is_revealed_when_its_audit_record_cannot_be_written(sar_app, capsys, run_jobs, monkeypatch):
     from flask_phonecapture import subject_access
 
