@@ -59,7 +59,7 @@ class RequestMeta:
     def from_request(cls, first_touch=None) -> "RequestMeta":
         """What we keep of the current request: IP prefix, user agent, host, first touch."""
         ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"])
-        return cls(ip_prefix=ip_prefix(ip), user_agent=request.headers.get("User-Agent"),
+        return cls(ip_prefix=ip_prefix(ip), user_agent=(request.headers.get("User-Agent") or "").replace("\x00", "") or None,
                    host=request.host.split(":")[0],
                    first_touch=first_touch if isinstance(first_touch, dict) else None)
 
@@ -137,7 +137,7 @@ def looks_like_bot(form, token_age_ms: int) -> bool:
 def _source(form, spec: FormSpec, meta: RequestMeta) -> dict:
     region = spec.default_region
     src = {key: scrub(getattr(form, key).data or None, 2048 if key in ("page_url", "referrer") else 255,
-                      region) for key in ("page_url", "referrer", *UTM_KEYS, *CLICK_KEYS)}
+                      region) or None for key in ("page_url", "referrer", *UTM_KEYS, *CLICK_KEYS)}
     if src["page_url"]:  # tags in the landing URL count when the body did not carry them
         query = parse_qs(urlsplit(src["page_url"]).query)
         for key in (*UTM_KEYS, *CLICK_KEYS):

@@ -41,6 +41,8 @@ def scrub(text: str | None, limit: int, region: str = "RU") -> str | None:
         return None
     import phonenumbers
 
+    text = text.replace("\x00", "")  # PostgreSQL text can't hold NUL: the insert would fail
+
     def replace(match: re.Match) -> str:
         raw = re.sub(r"%20|%28|%29", " ", match.group(0)).replace("%2B", "+")
         digits = re.sub(r"\D", "", raw)

@@ -340,3 +340,15 @@ def test_simultaneous_submissions_of_different_numbers_in_one_lock_slot_both_go_
     run_jobs()
     assert (count(app, Contact), count(app, Submission)) == (2, 2)
     assert len(sent_codes(capsys)) == 2
+
+
+def test_nul_bytes_in_source_tags_are_dropped_not_a_500(app, client):
+    # PostgreSQL text can't hold NUL: a visitor's "a\x00b" tag failed the whole submission there
+    response = submit(client, name="Ан\x00на", source={
+        "page_url": "https://shop.example/p?utm_campaign=w\x00in", "referrer": "https://ya.ru/\x00",
+        "utm_source": "y\x00a", "gclid": "\x00", "first_touch": {"utm_source": "v\x00k", "at": "2026\x00"}})
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        sub = app.extensions["phonecapture"].db.session.execute(select(Submission)).scalar_one()
+        assert (sub.utm_source, sub.utm_campaign, sub.referrer, sub.gclid) == ("ya", "win", "https://ya.ru/", None)
+        assert sub.first_touch == {"utm_source": "vk", "at": "2026"}

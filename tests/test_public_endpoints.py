@@ -78,3 +78,11 @@ def test_widget_helper_renders_one_script_tag_with_nonce(app):
         html = render_template_string("{{ phonecapture_widget('callback') }}")
     assert html == ('<script src="/phonecapture/widget.js" data-form="callback" '
                     'data-api="/phonecapture/api/v1" nonce="abc123" async></script>')
+
+
+def test_a_nul_byte_in_an_event_tag_is_dropped_not_a_500(app, client):
+    assert client.post("/phonecapture/api/v1/events", json={
+        "form_id": "callback", "event": "open", "source": {"utm_source": "y\x00a"}}).status_code == 204
+    with app.app_context():
+        labels = [r.source for r in get_state().db.session.execute(select(EventCounter)).scalars()]
+    assert labels == ["ya"]
