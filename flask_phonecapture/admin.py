@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from wtforms import Form, SelectField
@@ -19,7 +19,7 @@ from wtforms.validators import Optional
 
 from . import report_output
 from .extension import get_state
-from .language import browser_language
+from .language import asked_language, page_language
 from .models import utcnow
 from .reports import BY, ReportError, source_report
 
@@ -144,17 +144,7 @@ TEXTS: dict[str, dict] = {
 
 
 def _locale() -> str:
-    """``?lang=ru|en``, else the best of the browser's Accept-Language among them, else English
-    (there is no site-wide default language setting). ``<html lang>`` reads it from ``g``."""
-    lang = _explicit_lang() or browser_language(TEXTS) or "en"
-    g.phonecapture_locale = lang
-    return lang
-
-
-def _explicit_lang() -> str | None:
-    """The ``?lang=`` this page was asked in, if any: the filter and the CSV link pass it on."""
-    lang = (request.args.get("lang") or "")[:2].lower()
-    return lang if lang in TEXTS else None
+    return page_language(TEXTS)  # there is no site-wide default language setting
 
 
 class ReportFilter(Form):
@@ -257,7 +247,7 @@ def sources():
     t = TEXTS[locale]
     flt, rows, errors = _report(locale)
     since, until = flt.period() if not errors else (None, None)
-    lang = _explicit_lang()
+    lang = asked_language(TEXTS)  # the filter and the CSV link pass it on
     query = {k: v for k, v in (("form", flt.form.data), ("since", since), ("until", until),
                                ("by", flt.by.data), ("lang", lang)) if v}
     caption = None

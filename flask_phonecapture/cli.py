@@ -96,15 +96,22 @@ def sweep(older_than):
 @with_appcontext
 def erase(phone, region, actor, reason):
     """Erase a number on a visitor's request received another way (a letter, a call)."""
-    from .phone import PhoneError, mask_e164, parse_phone
+    from .phone import mask_e164
     from .privacy import erase_number
 
+    e164 = _e164(phone, region)
+    count = erase_number(get_state(), e164, actor=actor, reason=reason)
+    click.echo(f"erased {count} contact(s) of {mask_e164(e164)}")
+
+
+def _e164(phone: str, region: str) -> str:
+    """The typed number in E.164, or a usage error that says what is wrong with it."""
+    from .phone import PhoneError, parse_phone
+
     try:
-        parsed = parse_phone(phone, region)
+        return parse_phone(phone, region).e164
     except PhoneError as exc:
         raise click.UsageError(str(exc)) from None
-    count = erase_number(get_state(), parsed.e164, actor=actor, reason=reason)
-    click.echo(f"erased {count} contact(s) of {mask_e164(parsed.e164)}")
 
 
 def _nonblank(ctx, param, value):
@@ -126,17 +133,11 @@ def export(phone, contact_id, region, actor, reason, output):
     import json
     import os
 
-    from .phone import PhoneError, parse_phone
     from .subject_access import SubjectAccessError, export_contact, export_number
 
     if (phone is None) == (contact_id is None):
         raise click.UsageError("give either PHONE or --contact ID")
-    e164 = None
-    if phone is not None:
-        try:
-            e164 = parse_phone(phone, region).e164
-        except PhoneError as exc:
-            raise click.UsageError(str(exc)) from None
+    e164 = _e164(phone, region) if phone is not None else None
     fd = None
     if output:  # opened before the export is audited: a bad path fails first
         try:

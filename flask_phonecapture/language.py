@@ -6,7 +6,7 @@ higher quality: among ru and en it answers en for "ru-RU,en;q=0.5" and ru for "e
 """
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 
 def browser_language(supported) -> str | None:
@@ -17,3 +17,17 @@ def browser_language(supported) -> str | None:
         if quality > 0 and lang in supported:
             return lang
     return None
+
+
+def asked_language(supported) -> str | None:
+    """The ``?lang=`` a page was asked in, if it is one of ``supported``."""
+    lang = (request.args.get("lang") or "")[:2].lower()
+    return lang if lang in supported else None
+
+
+def page_language(supported) -> str:
+    """``?lang=``, else the browser's first of ``supported``, else English; ``<html lang>`` (the
+    base template) and the web forms' own messages read it from ``g``."""
+    lang = asked_language(supported) or browser_language(supported) or "en"
+    g.phonecapture_locale = lang
+    return lang

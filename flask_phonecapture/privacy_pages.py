@@ -6,7 +6,7 @@ browser's, among ru and en.
 from __future__ import annotations
 
 import phonenumbers
-from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
 from wtforms import StringField
@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from . import leads, privacy
 from .extension import get_state
-from .language import browser_language
+from .language import page_language
 from .masks import _name
 from .messaging.hooks import _private, _Spec  # never cached or indexed, no referrer; <html lang>
 from .pages import _summary
@@ -89,11 +89,7 @@ class EraseForm(FlaskForm):
 
 
 def _locale() -> str:
-    """``?lang=``, else the browser's; the page and VerifyForm's own answers speak it (``g``)."""
-    lang = (request.args.get("lang") or "")[:2].lower()
-    lang = lang if lang in TEXTS else browser_language(TEXTS) or "en"
-    g.phonecapture_locale = lang
-    return lang
+    return page_language(TEXTS)  # the page and VerifyForm's own answers speak it
 
 
 def _regions() -> list[str]:
