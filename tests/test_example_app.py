@@ -70,3 +70,10 @@ def test_the_demo_shows_the_source_report_to_this_machine_only(shop):
     shop.config["PHONECAPTURE_ENV"] = "production"  # read per request: a production shop grants nothing
     assert client.get("/phonecapture/admin/sources").status_code == 403
     assert "/admin/" not in client.get("/").get_data(as_text=True)  # linked from no public page
+
+
+def test_an_english_extension_page_in_the_russian_shop_layout_marks_its_language(shop):
+    # the shop's chrome stays Russian; the page's own English content says so (WCAG 3.1.2)
+    page = shop.test_client().get("/phonecapture/privacy/erase",
+                                  headers={"Accept-Language": "en-US,ru;q=0.8"}).get_data(as_text=True)
+    assert '<div class="callback" lang="en">' in page and "Erase my number" in page
