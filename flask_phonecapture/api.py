@@ -160,14 +160,20 @@ def _http_error(exc: HTTPException):
     return error(exc.code or 400, code, message, headers=headers)
 
 
-def routing_error_handler(api_prefix: str):
-    """App-level fallback (checked after the host app's own code handlers) for API paths only."""
+def routing_error_handler(api_prefix: str, staff_prefix: str):
+    """App-level fallback (checked after the host app's own code handlers) for the extension's
+    paths: JSON for the API; for the staff pages werkzeug's page, never cached (like the pages)."""
 
     def handle(exc: HTTPException):
         if request.path.startswith(api_prefix):
             response = _http_error(exc)
             if exc.code == 405 and getattr(exc, "valid_methods", None):
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        if request.path.startswith(staff_prefix):
+            response = exc.get_response()
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Robots-Tag"] = "noindex"
             return response
         return exc
 

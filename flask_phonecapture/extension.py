@@ -141,10 +141,11 @@ class PhoneCapture:
         setup_messaging(app, state, prefix)  # templates, sequences, /hooks/..., /u/<token>
         state.limiter = make_limiter(app)
 
-        # 404/405 raised by routing never reach blueprint handlers: answer JSON for API paths.
+        # 404/405 raised by routing never reach blueprint handlers: answer JSON for API paths,
+        # and keep the staff pages' no-store.
         from .api import routing_error_handler
 
-        app.register_error_handler(HTTPException, routing_error_handler(prefix + "/api/"))
+        app.register_error_handler(HTTPException, routing_error_handler(prefix + "/api/", prefix + "/admin/"))
 
         csrf = app.extensions.get("csrf")
         if csrf is not None:  # the host app's CSRFProtect must not block the token-protected API

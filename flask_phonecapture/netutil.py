@@ -4,10 +4,15 @@ from __future__ import annotations
 import ipaddress
 import re
 
-# separators: ASCII ones, URL-encoded ones and the typographic dashes (‐ ‑ ‒ – — ― −) a number
-# copied from a letter or a messenger carries, all of which phonenumbers reads as punctuation
-_LONG_DIGITS = re.compile(r"(?:\+|%2B)?\d(?:[\s().\-\u2010-\u2015\u2212]|%20|%28|%29)*"
-                          r"(?:\d(?:[\s().\-\u2010-\u2015\u2212]|%20|%28|%29)*){6,}")
+# separators: ASCII ones (with "_" and "~", which campaign tools put in utm tags, and "/" of a URL
+# path), URL-encoded ones and the typographic dashes (‐ ‑ ‒ – — ― −) a number copied from a letter
+# or a messenger carries. Only a run that parses as a valid number is blanked, so a dated path or a
+# product id between slashes survives; a false positive costs a page path, a miss leaks a number.
+_SEPARATOR = r"(?:[\s().\-_~/\u2010-\u2015\u2212]|%20|%28|%29|%2[fF])"
+_LONG_DIGITS = re.compile(rf"(?:\+|%2B)?\d(?:{_SEPARATOR}*\d){{6,}}")
+#: numbers tried per scrubbed text: hostile input ("1/1/1/…") can't make a request parse thousands
+#: of windows; a run left when the budget is spent is blanked whole (fail closed)
+_PARSE_BUDGET = 300
 
 
 def client_ip(request, trust_proxy: bool) -> str | None:
@@ -34,24 +39,61 @@ def ip_prefix(ip: str | None) -> str | None:
 def scrub(text: str | None, limit: int, region: str = "RU") -> str | None:
     """Cut to ``limit`` and blank out phone numbers (one pasted into a URL or UTM tag).
 
-    Only digit runs that parse as a valid number are removed, so click ids such as a
-    19-digit yclid survive.
+    Only digits that parse as a valid number are removed, so click ids such as a 19-digit yclid
+    survive. A run of digit groups that is no number as a whole is searched group by group, so
+    "/orders/12/89123456789" loses the number and keeps the order id.
     """
     if text is None:
         return None
+    text = text.replace("\x00", "")  # PostgreSQL text can't hold NUL: the insert would fail
+    budget = [_PARSE_BUDGET]
+    return _LONG_DIGITS.sub(lambda match: _blank_numbers(match.group(0), region, budget), text)[:limit]
+
+
+def _blank_numbers(run: str, region: str, budget: list[int]) -> str:
+    if budget[0] <= 0 or _is_number(run, region, budget):
+        return "[phone]"
+    body = 1 if run.startswith("+") else 3 if run.startswith("%2B") else 0  # the prefix is no group
+    groups, at = [], body  # (start, end) of each digit group between separators
+    for sep in re.finditer(f"{_SEPARATOR}+", run[body:]):
+        groups.append((at, body + sep.start()))
+        at = body + sep.end()
+    groups.append((at, len(run)))
+    found = []  # (digits, first group, last group) of every window of groups that is a number
+    for i in range(len(groups)):
+        digits = 0
+        for j in range(i, len(groups)):
+            digits += groups[j][1] - groups[j][0]
+            if digits > _MAX_DIGITS:
+                break
+            if budget[0] <= 0:
+                return "[phone]"
+            if digits >= 7 and _is_number(run[groups[i][0] if i else 0:groups[j][1]], region, budget):
+                found.append((digits, i, j))
+    # the longest numbers first: "29/8-912-345-67-89" is a +298 number too, but the 11 digits win
+    taken: list[tuple[int, int]] = []
+    for _, i, j in sorted(found, key=lambda f: (-f[0], f[1])):
+        if all(j < first or i > last for first, last in taken):
+            taken.append((i, j))
+    out, kept = [], 0
+    for i, j in sorted(taken):
+        out += [run[kept:groups[i][0] if i else 0], "[phone]"]
+        kept = groups[j][1]
+    return "".join(out) + run[kept:]
+
+
+_MAX_DIGITS = 18  # the longest dialled form: "810" + a 15-digit E.164 number
+
+
+def _is_number(raw: str, region: str, budget: list[int]) -> bool:
     import phonenumbers
 
-    text = text.replace("\x00", "")  # PostgreSQL text can't hold NUL: the insert would fail
-
-    def replace(match: re.Match) -> str:
-        raw = re.sub(r"%20|%28|%29", " ", match.group(0)).replace("%2B", "+")
-        digits = re.sub(r"\D", "", raw)
-        for candidate in (raw, "+" + digits):
-            try:
-                if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
-                    return "[phone]"
-            except phonenumbers.NumberParseException:
-                pass
-        return match.group(0)
-
-    return _LONG_DIGITS.sub(replace, text)[:limit]
+    budget[0] -= 1
+    raw = re.sub(_SEPARATOR, " ", raw.replace("%2B", "+"))
+    for candidate in (raw, "+" + re.sub(r"\D", "", raw)):
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            pass
+    return False

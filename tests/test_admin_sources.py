@@ -288,3 +288,14 @@ def test_both_languages_have_the_same_texts():
         assert set(ru[key]) == set(en[key])
     assert len(ru["terms"]) == len(en["terms"])
     assert set(en["errors"]) <= set(ru["errors"])  # English falls back to werkzeug's own words
+
+
+def test_a_wrong_method_or_path_under_the_staff_pages_is_never_cached(client, marketer):
+    # routing errors never reach the blueprint's handlers; the app-level fallback keeps no-store
+    wrong_method = client.post(PAGE)
+    assert wrong_method.status_code == 405 and "GET" in wrong_method.headers["Allow"]
+    unknown = client.get(PAGE + "/nothing-here")
+    assert unknown.status_code == 404
+    for response in (wrong_method, unknown):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Robots-Tag"] == "noindex"

@@ -1,0 +1,59 @@
+"""netutil.scrub: a phone number pasted into a URL, a utm tag or a staff reason never survives it,
+whatever separates its digits; click ids, dates and product paths do."""
+import pytest
+
+from flask_phonecapture.netutil import scrub
+
+
+@pytest.mark.parametrize("text", [
+    "call_8_912_345_67_89",                  # utm_content written by a campaign tool
+    "8~912~345~67~89",
+    "/callback/8/912/345/67/89",             # a number in a URL path
+    "/callback/8%2F912%2F345%2F67%2F89",
+    "+7%20912%20345%2067%2089",
+    "8 (912) 345\u201367\u201389",           # typographic dashes from a messenger
+    "phone=%2B79123456789",
+])
+def test_a_number_with_any_common_separator_becomes_phone(text):
+    scrubbed = scrub(text, 200)
+    assert "[phone]" in scrubbed
+    assert "345" not in scrubbed and "67" not in scrubbed.replace("[phone]", "")
+
+
+@pytest.mark.parametrize("text", [
+    "9876543210987654321",                   # a 19-digit yclid
+    "/blog/2026/11/29/sale",                 # a dated path
+    "/product/1234/5678",
+    "spring_2026_v2",
+    "EAIaIQobChMI_123456",                   # a gclid fragment
+])
+def test_click_ids_dates_and_paths_survive(text):
+    assert scrub(text, 200) == text
+
+
+def test_scrub_cuts_to_the_limit_and_drops_nul():
+    assert scrub("a\x00b" * 10, 5) == "ababa"
+    assert scrub(None, 5) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("/orders/12/89123456789", "/orders/12/[phone]"),
+    ("/blog/2026/11/29/8-912-345-67-89/", "/blog/2026/11/29/[phone]/"),
+    ("call_8_912_345_67_89_promo", "call_[phone]_promo"),
+    ("%2B7%20912%20345%2067%2089%2Fnext", "[phone]%2Fnext"),
+])
+def test_a_number_inside_a_longer_digit_run_is_blanked_and_the_rest_kept(text, expected):
+    assert scrub(text, 200) == expected
+
+
+def test_hostile_runs_of_short_groups_are_blanked_once_the_parse_budget_is_spent(monkeypatch):
+    # "1/1/1/…" has thousands of windows to try; past the budget a run is blanked, never searched on
+    import phonenumbers
+
+    calls = []
+    real = phonenumbers.parse
+    monkeypatch.setattr(phonenumbers, "parse", lambda *a, **k: calls.append(1) or real(*a, **k))
+    text = "x".join(["1/" * 30] * 200)
+    scrubbed = scrub(text, 20000)
+    assert len(calls) <= 2 * 300
+    assert scrubbed.startswith("1/1/1/") and scrubbed.endswith("[phone]/")
