@@ -68,11 +68,13 @@ def _blank_numbers(run: str, region: str, budget: list[int]) -> str:
                 break
             if budget[0] <= 0:
                 return "[phone]"
-            if digits >= 7 and _is_number(run[groups[i][0] if i else 0:groups[j][1]], region, budget):
-                found.append((digits, i, j))
-    # the longest numbers first: "29/8-912-345-67-89" is a +298 number too, but the 11 digits win
+            rank = _is_number(run[groups[i][0] if i else 0:groups[j][1]], region, budget) if digits >= 7 else 0
+            if rank:
+                found.append((digits, rank, i, j))
+    # the longest numbers first: "29/8-912-345-67-89" is a +298 number too, but the 11 digits win;
+    # of two as long, the one read as written ("22/8-912-345-67-89": 8 912… in RU, not +228 912…)
     taken: list[tuple[int, int]] = []
-    for _, i, j in sorted(found, key=lambda f: (-f[0], f[1])):
+    for _, _, i, j in sorted(found, key=lambda f: (-f[0], -f[1], f[2])):
         if all(j < first or i > last for first, last in taken):
             taken.append((i, j))
     out, kept = [], 0
@@ -85,15 +87,17 @@ def _blank_numbers(run: str, region: str, budget: list[int]) -> str:
 _MAX_DIGITS = 18  # the longest dialled form: "810" + a 15-digit E.164 number
 
 
-def _is_number(raw: str, region: str, budget: list[int]) -> bool:
+def _is_number(raw: str, region: str, budget: list[int]) -> int:
+    """2: a valid number as written (in ``region`` unless it has a +); 1: valid only read as
+    international digits without their +; 0: no number."""
     import phonenumbers
 
     budget[0] -= 1
     raw = re.sub(_SEPARATOR, " ", raw.replace("%2B", "+"))
-    for candidate in (raw, "+" + re.sub(r"\D", "", raw)):
+    for rank, candidate in ((2, raw), (1, "+" + re.sub(r"\D", "", raw))):
         try:
             if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
-                return True
+                return rank
         except phonenumbers.NumberParseException:
             pass
-    return False
+    return 0

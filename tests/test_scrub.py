@@ -1,6 +1,9 @@
 """netutil.scrub: a phone number pasted into a URL, a utm tag or a staff reason never survives it,
 whatever separates its digits; click ids, dates and product paths do."""
+import re
+
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from flask_phonecapture.netutil import scrub
 
@@ -57,3 +60,25 @@ def test_hostile_runs_of_short_groups_are_blanked_once_the_parse_budget_is_spent
     scrubbed = scrub(text, 20000)
     assert len(calls) <= 2 * 300
     assert scrubbed.startswith("1/1/1/") and scrubbed.endswith("[phone]/")
+
+
+def test_of_two_numbers_as_long_the_one_read_as_written_wins():
+    # "22 8912345 67" is also a valid +228 (Togo) number: the Russian number as typed is the one blanked
+    assert scrub("id=22/8-912-345-67-89", 200) == "id=22/[phone]"
+
+
+_SEPARATORS = [" ", "-", "_", "~", "/", ".", "%20", "%2F", "\u2013", ""]
+_AROUND = ["", "/p/", "id=", "/blog/2026/11/29/", "/o/12/", "call_", "x"], ["", "/", "_promo", "/next/3", "&a=1"]
+
+
+@settings(max_examples=300, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(tail=st.text("0123456789", min_size=7, max_size=7), lead=st.sampled_from(["8", "+7", "7", "%2B7"]),
+       seps=st.lists(st.sampled_from(_SEPARATORS), min_size=4, max_size=4),
+       before=st.sampled_from(_AROUND[0]), after=st.sampled_from(_AROUND[1]))
+def test_a_russian_mobile_written_any_way_inside_a_url_loses_its_last_digits(tail, lead, seps, before, after):
+    nsn = "912" + tail
+    parts = [lead, nsn[:3], nsn[3:6], nsn[6:8], nsn[8:]]
+    text = before + parts[0] + "".join(sep + part for sep, part in zip(seps, parts[1:])) + after
+    scrubbed = scrub(text, 500)
+    left = re.sub(r"\D", "", re.sub(r"%2[0FB]", "", scrubbed))
+    assert "[phone]" in scrubbed and nsn[-4:] not in left.replace(re.sub(r"\D", "", before), "", 1), scrubbed
