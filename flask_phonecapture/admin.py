@@ -27,6 +27,17 @@ admin_bp = Blueprint("phonecapture_admin", __name__, template_folder="templates"
 
 #: roles (from the host app's role_loader) that may read the source report
 REPORT_ROLES = frozenset({"admin", "marketer", "analyst"})
+#: roles that may open the Leads page and show a full number there (admin_leads.py)
+LEADS_ROLES = frozenset({"admin", "manager"})
+#: the staff pages' menu, ru and en: (endpoint, roles that open it, label)
+NAV = {
+    "ru": {"label": "Страницы для сотрудников", "pages": [
+        ("phonecapture_admin.sources", REPORT_ROLES, "Источники"),
+        ("phonecapture_leads.leads", LEADS_ROLES, "Заявки")]},
+    "en": {"label": "Staff pages", "pages": [
+        ("phonecapture_admin.sources", REPORT_ROLES, "Sources"),
+        ("phonecapture_leads.leads", LEADS_ROLES, "Leads")]},
+}
 DEFAULT_DAYS = 30
 
 #: Every text of the staff pages, ru and en (the page speaks ``?lang=``, else the browser's).
@@ -174,6 +185,20 @@ class ReportFilter(Form):
         since = self.since.data or until - timedelta(days=min(DEFAULT_DAYS - 1, (until - date.min).days))
         self.since.data, self.until.data = since, until  # the inputs show the days shown
         return since, until
+
+
+def staff_nav() -> dict:
+    """The staff menu for admin/base.html: only the pages this user's roles open, each keeping
+    an asked ``?lang=``; the current page is marked. Empty for someone who may open none."""
+    locale = _locale()
+    roles = get_state().extension.current_roles()
+    lang = asked_language(TEXTS)
+    links = [(label, url_for(endpoint, **({"lang": lang} if lang else {})), request.endpoint == endpoint)
+             for endpoint, allowed, label in NAV[locale]["pages"] if roles & allowed]
+    return {"staff_nav": links, "staff_nav_label": NAV[locale]["label"]}
+
+
+admin_bp.context_processor(staff_nav)
 
 
 @admin_bp.before_request
