@@ -193,7 +193,8 @@ def staff_nav() -> dict:
     locale = _locale()
     roles = get_state().extension.current_roles()
     lang = asked_language(TEXTS)
-    links = [(label, url_for(endpoint, **({"lang": lang} if lang else {})), request.endpoint == endpoint)
+    here = request.blueprint  # a page's own sub-pages (a lead's number) count as the page
+    links = [(label, url_for(endpoint, **({"lang": lang} if lang else {})), endpoint.split(".")[0] == here)
              for endpoint, allowed, label in NAV[locale]["pages"] if roles & allowed]
     return {"staff_nav": links, "staff_nav_label": NAV[locale]["label"]}
 
