@@ -4,6 +4,10 @@ Who may look is the host app's word: ``@phonecapture.role_loader`` (extension.py
 current user's roles, and admin, marketer or analyst may see the report; anyone else, signed in
 or not, gets 403 (the extension has no login of its own). The page shows counts per form and
 utm tag only: no number, name, page URL or IP ever reaches it.
+
+Also shared by the staff pages: both role sets (``LEADS_ROLES`` guards admin_leads.py's Leads
+page), the menu of the pages a user's roles open (``staff_nav``, admin/base.html) and
+``_no_store``.
 """
 from __future__ import annotations
 

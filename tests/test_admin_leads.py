@@ -368,3 +368,28 @@ def test_a_database_error_is_a_503_page_not_a_500(app, client, manager, monkeypa
     response = client.get(PAGE)
     assert response.status_code == 503 and response.headers["Retry-After"] == "60"
     assert "database is unavailable" in response.get_data(as_text=True)
+
+
+def test_a_reveal_keeps_the_audit_chain_whole_and_control_characters_out_of_the_reason(app, client, manager, traffic):
+    from flask_phonecapture.privacy import verify_audit_chain
+
+    assert reveal(client, contact_of(app, traffic[0]), reason="call\x1b[31m back\u202e\n").status_code == 200
+    assert audits(app)[0].reason == "call [31m back"
+    with app.app_context():
+        assert verify_audit_chain(get_state()) is None
+
+
+def test_a_host_app_with_csrfprotect_still_gets_a_400_page_not_a_500(make_app, capsys, run_jobs):
+    from flask_wtf.csrf import CSRFProtect
+
+    from flask_phonecapture.api import api_bp
+
+    app, ext = make_app(WTF_CSRF_ENABLED=True)
+    CSRFProtect(app).exempt(api_bp)  # made after PhoneCapture: the app exempts the API itself
+    ext.role_loader(lambda: {"manager"})
+    client = app.test_client()
+    contact_id = contact_of(app, lead(client, capsys, run_jobs, PHONES[0]))
+    assert reveal(client, contact_id).status_code == 200
+    response = reveal(client, contact_id, token=False)
+    assert response.status_code == 400 and "tel:" not in response.get_data(as_text=True)
+    assert len(audits(app)) == 1
