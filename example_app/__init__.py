@@ -46,7 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     @phonecapture.role_loader
     def demo_roles():
         """The demo's stand-in for a login: whoever browses the shop from this machine is its
-        marketer, so /phonecapture/admin/sources shows the report. A real app answers from its
+        marketer and its manager, so /phonecapture/admin/sources shows the report and
+        /phonecapture/admin/leads the leads (with "Show number"). A real app answers from its
         own login (e.g. Flask-Login's current_user). Never in production, and never through a
         proxy, which would make every visitor look like 127.0.0.1."""
         if app.config["PHONECAPTURE_ENV"] == "production":
@@ -57,7 +58,13 @@ def create_app(test_config: dict | None = None) -> Flask:
             local = ipaddress.ip_address(request.remote_addr or "").is_loopback
         except ValueError:
             return set()
-        return {"marketer"} if local else set()
+        return {"marketer", "manager"} if local else set()
+
+    @phonecapture.actor_loader
+    def demo_actor():
+        """Who shows a number, for the audit log: a real app names its signed-in user (e.g.
+        current_user.email); the demo has no login, so the audit says "demo@<the machine>"."""
+        return f"demo@{request.remote_addr}"
 
     @app.before_request
     def _nonce():

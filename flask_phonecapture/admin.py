@@ -4,6 +4,10 @@ Who may look is the host app's word: ``@phonecapture.role_loader`` (extension.py
 current user's roles, and admin, marketer or analyst may see the report; anyone else, signed in
 or not, gets 403 (the extension has no login of its own). The page shows counts per form and
 utm tag only: no number, name, page URL or IP ever reaches it.
+
+Also shared by the staff pages: both role sets (``LEADS_ROLES`` guards admin_leads.py's Leads
+page), the menu of the pages a user's roles open (``staff_nav``, admin/base.html) and
+``_no_store``.
 """
 from __future__ import annotations
 
@@ -27,6 +31,17 @@ admin_bp = Blueprint("phonecapture_admin", __name__, template_folder="templates"
 
 #: roles (from the host app's role_loader) that may read the source report
 REPORT_ROLES = frozenset({"admin", "marketer", "analyst"})
+#: roles that may open the Leads page and show a full number there (admin_leads.py)
+LEADS_ROLES = frozenset({"admin", "manager"})
+#: the staff pages' menu, ru and en: (endpoint, roles that open it, label)
+NAV = {
+    "ru": {"label": "Страницы для сотрудников", "pages": [
+        ("phonecapture_admin.sources", REPORT_ROLES, "Источники"),
+        ("phonecapture_leads.leads", LEADS_ROLES, "Заявки")]},
+    "en": {"label": "Staff pages", "pages": [
+        ("phonecapture_admin.sources", REPORT_ROLES, "Sources"),
+        ("phonecapture_leads.leads", LEADS_ROLES, "Leads")]},
+}
 DEFAULT_DAYS = 30
 
 #: Every text of the staff pages, ru and en (the page speaks ``?lang=``, else the browser's).
@@ -174,6 +189,21 @@ class ReportFilter(Form):
         since = self.since.data or until - timedelta(days=min(DEFAULT_DAYS - 1, (until - date.min).days))
         self.since.data, self.until.data = since, until  # the inputs show the days shown
         return since, until
+
+
+def staff_nav() -> dict:
+    """The staff menu for admin/base.html: only the pages this user's roles open, each keeping
+    an asked ``?lang=``; the current page is marked. Empty for someone who may open none."""
+    locale = _locale()
+    roles = get_state().extension.current_roles()
+    lang = asked_language(TEXTS)
+    here = request.blueprint  # a page's own sub-pages (a lead's number) count as the page
+    links = [(label, url_for(endpoint, **({"lang": lang} if lang else {})), endpoint.split(".")[0] == here)
+             for endpoint, allowed, label in NAV[locale]["pages"] if roles & allowed]
+    return {"staff_nav": links, "staff_nav_label": NAV[locale]["label"]}
+
+
+admin_bp.context_processor(staff_nav)
 
 
 @admin_bp.before_request

@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "PHONECAPTURE_RATELIMIT_SUBMIT": "10/minute;60/hour",
     #: Per-IP limit for code checks and resends, one budget for both (API and no-JS pages).
     "PHONECAPTURE_RATELIMIT_VERIFY": "30/minute",
+    #: Full numbers one staff member may show on the Leads page (`/admin/leads`), counted per
+    #: actor (`@phonecapture.actor_loader`'s answer, else the IP); only numbers shown count.
+    "PHONECAPTURE_RATELIMIT_REVEAL": "30/hour",
     #: Submissions faster than this (ms since the form was shown) are treated as bots.
     "PHONECAPTURE_MIN_FILL_MS": 1500,
     #: Lifetime of the signed submit token handed out with a form's config, seconds.

@@ -74,6 +74,7 @@ class PhoneCapture:
     def __init__(self, app: Flask | None = None, *, db=None):
         self.db = db
         self._role_loader: Callable[[], set[str]] = lambda: set()
+        self._actor_loader: Callable[[], str | None] | None = None
         if app is not None:
             self.init_app(app)
 
@@ -84,6 +85,17 @@ class PhoneCapture:
 
     def current_roles(self) -> set[str]:
         return set(self._role_loader() or ())
+
+    def actor_loader(self, fn: Callable[[], str | None]) -> Callable[[], str | None]:
+        """Register the function naming the current staff member for the audit log (e.g. their
+        e-mail). Without one, a number shown on the Leads page is recorded as ``role:<role>@<ip>``."""
+        self._actor_loader = fn
+        return fn
+
+    def current_actor(self) -> str | None:
+        """The actor_loader's answer, stripped; None without a loader or for a blank answer."""
+        actor = self._actor_loader() if self._actor_loader is not None else None
+        return str(actor).strip() or None if actor else None
 
     def init_app(self, app: Flask, *, db=None) -> "PhoneCapture":
         """Register on ``app``.
@@ -135,7 +147,10 @@ class PhoneCapture:
         app.register_blueprint(privacy_bp, url_prefix=prefix)  # /privacy/erase
         from .admin import admin_bp
 
+        from .admin_leads import leads_bp
+
         app.register_blueprint(admin_bp, url_prefix=prefix + "/admin")  # staff only (role_loader)
+        app.register_blueprint(leads_bp, url_prefix=prefix + "/admin")  # /admin/leads: managers
         from .messaging import setup as setup_messaging
 
         setup_messaging(app, state, prefix)  # templates, sequences, /hooks/..., /u/<token>

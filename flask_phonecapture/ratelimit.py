@@ -16,6 +16,13 @@ def _key() -> str:
     return client_ip(request, current_app.config.get("PHONECAPTURE_TRUST_PROXY", False)) or "unknown"
 
 
+def _actor_key() -> str:
+    """The staff member (the host app's actor_loader), else the IP."""
+    from .extension import get_state
+
+    return "actor:" + (get_state().extension.current_actor() or _key())
+
+
 def make_limiter(app: Flask) -> Limiter:
     redis_url = app.config.get("PHONECAPTURE_REDIS_URL")
     limiter = Limiter(
@@ -50,4 +57,11 @@ def make_limiter(app: Flask) -> Limiter:
     ):
         wrap = limiter.shared_limit(limit, scope="phonecapture-" + scope, methods=methods)
         app.view_functions[endpoint] = wrap(app.view_functions[endpoint])
+    # Full numbers shown on the Leads page: per actor (so a manager behind a shared office IP
+    # has their own budget), and only a number actually shown counts (a mistyped reason doesn't).
+    reveal = limiter.limit(lambda: current_app.config["PHONECAPTURE_RATELIMIT_REVEAL"],
+                           key_func=_actor_key, methods=["POST"],
+                           deduct_when=lambda response: response.status_code == 200)
+    endpoint = "phonecapture_leads.reveal_number"
+    app.view_functions[endpoint] = reveal(app.view_functions[endpoint])
     return limiter

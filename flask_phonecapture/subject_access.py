@@ -72,17 +72,18 @@ def export_contact(state, contact_id: str, *, actor: str, reason: str, origin: s
     return document
 
 
-def reveal(state, contact_id: str, *, actor: str, reason: str, origin: str = "") -> str:
-    """The full E.164 number of one contact, for a call back. The ``reveal`` audit record is
-    committed before the number is returned; raises SubjectAccessError for a malformed or
-    unknown id and for an erased contact (no record is written then: nothing was revealed)."""
+def reveal(state, contact_id: str, *, actor: str, reason: str, origin: str = "", role: str = "") -> str:
+    """The full E.164 number of one contact, for a call back. The ``reveal`` audit record (with
+    the ``role`` that allowed it, if any) is committed before the number is returned; raises
+    SubjectAccessError for a malformed or unknown id and for an erased contact (no record is
+    written then: nothing was revealed)."""
     _require(actor, reason)
     contact = _load(state, contact_id)
     if contact.e164_enc is None:
         state.db.session.rollback()
         raise SubjectAccessError(f"contact {contact.id} is erased: there is no number to reveal")
     e164 = decrypt_e164(state, contact)
-    _audit_and_commit(state, "reveal", [contact.id], actor, reason, origin)
+    _audit_and_commit(state, "reveal", [contact.id], actor, reason, origin, role)
     return e164
 
 
@@ -102,9 +103,10 @@ def _load(state, contact_id: str) -> Contact:
     return contact
 
 
-def _audit_and_commit(state, action: str, targets: list[str], actor: str, reason: str, origin: str) -> None:
+def _audit_and_commit(state, action: str, targets: list[str], actor: str, reason: str, origin: str,
+                      role: str = "") -> None:
     for target in targets or [""]:  # one record a contact: ids never get cut to fit the column
-        audit(state, action=action, target=target, actor=actor, reason=reason, origin=origin)
+        audit(state, action=action, target=target, actor=actor, role=role, reason=reason, origin=origin)
     state.db.session.commit()
 
 

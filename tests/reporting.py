@@ -20,10 +20,13 @@ def beacon(client, event, times=1, form_id="callback", utm_source=None):
         assert response.status_code == 204, response.json
 
 
-def lead(client, capsys, run_jobs, phone, *, verify=True, form_id="callback", name=None, **source) -> str:
-    """A submission through the API with ``source`` tags, verified with the SMS code unless
-    ``verify`` is false; returns its id."""
+def lead(client, capsys, run_jobs, phone, *, verify=True, form_id="callback", name=None, consents=None,
+         **source) -> str:
+    """A submission through the API with ``source`` tags (and ``consents``, else the service one),
+    verified with the SMS code unless ``verify`` is false; returns its id."""
     extra = {"name": name} if name else {}
+    if consents is not None:
+        extra["consents"] = consents
     response = submit(client, phone, form_id=form_id, source=source, **extra)
     assert response.status_code == 201, response.json
     run_jobs()

@@ -60,16 +60,24 @@ def test_the_privacy_page_links_to_self_service_erasure(shop):
     assert erase.status_code == 200 and "Удалить мой номер" in erase.get_data(as_text=True)
 
 
-def test_the_demo_shows_the_source_report_to_this_machine_only(shop):
+@pytest.mark.parametrize("page", ["/phonecapture/admin/sources", "/phonecapture/admin/leads"])
+def test_the_demo_shows_the_staff_pages_to_this_machine_only(shop, page):
     client = shop.test_client()
-    assert client.get("/phonecapture/admin/sources").status_code == 200  # the test client is 127.0.0.1
-    from_afar = client.get("/phonecapture/admin/sources", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert client.get(page).status_code == 200  # the test client is 127.0.0.1
+    from_afar = client.get(page, environ_base={"REMOTE_ADDR": "203.0.113.7"})
     assert from_afar.status_code == 403
-    proxied = client.get("/phonecapture/admin/sources", headers={"X-Forwarded-For": "203.0.113.7"})
+    proxied = client.get(page, headers={"X-Forwarded-For": "203.0.113.7"})
     assert proxied.status_code == 403
     shop.config["PHONECAPTURE_ENV"] = "production"  # read per request: a production shop grants nothing
-    assert client.get("/phonecapture/admin/sources").status_code == 403
+    assert client.get(page).status_code == 403
     assert "/admin/" not in client.get("/").get_data(as_text=True)  # linked from no public page
+
+
+def test_the_demos_menu_links_both_staff_pages(shop):
+    html = shop.test_client().get("/phonecapture/admin/leads?lang=ru").get_data(as_text=True)
+    nav = html.split('class="phonecapture-staff-nav"', 1)[1].split("</nav>", 1)[0]
+    assert nav.index(">Источники</a>") < nav.index(">Заявки</a>")
+    assert 'href="/phonecapture/admin/sources?lang=ru"' in nav
 
 
 def test_an_english_extension_page_in_the_russian_shop_layout_marks_its_language(shop):

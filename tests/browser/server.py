@@ -14,6 +14,7 @@ Pages:
   /inline/<form_id>                                an article with an inline placeholder
   /plain                                           the same page without any widget (baseline)
   /phonecapture/admin/sources                      the source report (the browser is a marketer)
+  /phonecapture/admin/leads                        the leads, "Show number" (the browser is a manager)
 """
 from __future__ import annotations
 
@@ -131,8 +132,9 @@ def create_app(instance: str, origins: list[str] | None = None, embed_from: str 
     )
     db = SQLAlchemy(app)
     phonecapture = PhoneCapture(app, db=db)
-    # The test site runs on 127.0.0.1 only: its browser is the marketer of /phonecapture/admin/sources.
-    phonecapture.role_loader(lambda: {"marketer"} if request.remote_addr == "127.0.0.1" else set())
+    # The test site runs on 127.0.0.1 only: its browser is the marketer of /phonecapture/admin/sources
+    # and the manager of /phonecapture/admin/leads.
+    phonecapture.role_loader(lambda: {"marketer", "manager"} if request.remote_addr == "127.0.0.1" else set())
     with app.app_context():
         from flask_phonecapture import migrate
 
