@@ -556,6 +556,15 @@ def _got(value) -> str:
 
 
 def _describe(form_id: str, error: ValidationError) -> str:
+    # A whole-form check names its key itself ("triggers: inline forms are always shown...").
+    parts = [f"{where}: {message}" if where else message for where, message in error_items(error)]
+    return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)
+
+
+def error_items(error: ValidationError) -> list[tuple[str, str]]:
+    """Each problem of a form config as (key path, message): ("triggers.delay_s", "Input
+    should be greater than or equal to 0"); the path is "" when a whole-form check names its key
+    in the message itself."""
     parts = []
     for item in error.errors():
         loc = tuple(p for p in item["loc"] if p not in _UNION_TAGS)
@@ -570,11 +579,14 @@ def _describe(form_id: str, error: ValidationError) -> str:
             message = str(item["ctx"]["error"])
         elif item["type"] == "int_type":
             message = f"must be a whole number (got {_got(item['input'])})"
+        elif item["type"] in ("greater_than_equal", "less_than_equal"):
+            bound = item["ctx"].get("ge", item["ctx"].get("le"))
+            sign = "≥" if item["type"] == "greater_than_equal" else "≤"
+            message = f"must be {sign} {bound} (got {_got(item['input'])})"
         elif item["type"] == "bool_type":
             message = f"must be true or false (got {_got(item['input'])})"
-        # A whole-form check names its key itself ("triggers: inline forms are always shown...").
-        parts.append(f"{where}: {message}" if where else message)
-    return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)
+        parts.append((where, message))
+    return parts
 
 
 def load_forms(value, root_path: str = ".") -> dict[str, FormSpec]:

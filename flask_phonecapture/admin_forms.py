@@ -1,0 +1,546 @@
+"""Forms marketers edit without a deploy: ``/admin/forms`` (list), ``/admin/forms/<id>`` (edit),
+``/admin/forms/<id>/history`` (versions, diffs, restore).
+
+Who may do what is the host app's word (``@phonecapture.role_loader``): admin and marketer edit,
+analyst reads, anyone else gets 403. Consent purposes, their wording and required flags are legal
+text: only an admin changes them (a marketer's save that touches them is refused, 403). Every save
+is a new version (formstore.save: optimistic lock on the version number, ``config_change`` audit
+record, the note's numbers scrubbed), validated with the start-up schema (forms.FormSpec).
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from . import formstore
+from .extension import get_state
+from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
+from .language import asked_language, page_language
+from .netutil import client_ip
+
+admin_forms_bp = Blueprint("phonecapture_admin_forms", __name__, template_folder="templates")
+
+EDIT_ROLES = frozenset({"admin", "marketer"})
+VIEW_ROLES = EDIT_ROLES | {"analyst"}
+#: Only these may change consent purposes, wording and required flags (legal text).
+CONSENT_ROLES = frozenset({"admin"})
+#: Largest edit the pages take, bytes (a form config is a few KB); more is a 413.
+MAX_BODY = 64 * 1024
+MODES = ("popup", "inline", "slidein", "exit_intent", "button")
+TEXT_KEYS = ("title", "offer", "purpose", "promise", "submit")
+#: Quick-edit fields: name -> the config key path they set (error messages link to them).
+PATHS = {"mode": "mode", "active": "active", **{k: f"texts.{k}" for k in TEXT_KEYS},
+         "delay_s": "triggers.delay_s", "scroll_pct": "triggers.scroll_pct",
+         "include": "targeting.include", "exclude": "targeting.exclude", "device": "targeting.device",
+         "after_close_days": "frequency.after_close_days", "after_submit_days": "frequency.after_submit_days"}
+
+TEXTS: dict[str, dict] = {
+    "en": {
+        "list_title": "Forms",
+        "list_intro": "Change when and where a form appears and what it says. A save is live on the "
+                      "site within a few seconds; every version is kept and can be restored.",
+        "col_form": "Form", "col_mode": "Mode", "col_shown": "On the site", "col_version": "Live version",
+        "col_by": "Changed by", "col_when": "When (UTC)", "col_actions": "Actions",
+        "yes": "yes", "no": "no (off)", "app_config": "app config", "version": "version {n}",
+        "edit": "Edit", "view": "View", "history": "History",
+        "edit_title": "Form “{id}”", "view_only": "You can read this form; the marketer or admin role may change it.",
+        "live_is": "Live: {version}.", "quick_title": "Common settings",
+        "mode": "Mode", "modes": {"popup": "Popup", "inline": "Inline (in the page)", "slidein": "Slide-in",
+                                  "exit_intent": "Exit intent", "button": "Floating button"},
+        "active": "Show this form on the site",
+        "title": "Title", "offer": "Offer", "purpose": "Why we ask for the number",
+        "promise": "What happens next", "submit": "Button text",
+        "texts_hint": "Empty: the built-in text.",
+        "delay_s": "Delay before it opens, seconds", "scroll_pct": "Open after scrolling, % of the page",
+        "rules_hint": "Popup, slide-in and button forms; empty: the mode's default.",
+        "include": "Only on these pages (one path per line, * matches anything)",
+        "exclude": "Never on these pages", "device": "Devices",
+        "devices": {"any": "Any", "mobile": "Phones only", "desktop": "Computers only"},
+        "after_close_days": "After a visitor closes it, ask again in (days)",
+        "after_submit_days": "After a visitor leaves a number, ask again in (days)",
+        "note": "What changed and why", "note_hint": "Required; shown in the history.",
+        "save": "Save and publish", "json_title": "Advanced: the whole form as JSON",
+        "json_label": "Form configuration (JSON)",
+        "json_hint": "The same keys as PHONECAPTURE_FORMS (README, “Forms”). Checked before it is saved.",
+        "save_json": "Save JSON and publish",
+        "consents_title": "Consent texts", "consents_ro": "Only an admin may change consent texts, purposes "
+                                                         "and required flags (they are legal wording).",
+        "required": "required", "optional": "optional",
+        "errors_title": "The form was not saved",
+        "error_title": "Error: {title}",
+        "note_required": "Say what changed and why.",
+        "bad_json": "The JSON could not be read: line {line}, column {col}: {msg}.",
+        "not_object": "The JSON must be an object {…} of form settings.",
+        "id_key": "id: the form id can't be changed here; remove id.",
+        "consents_admin": "consents: only an admin may change consent texts, purposes or required flags.",
+        "stale": "Someone ({actor}) saved version {n} while you were editing. Your changes are below but "
+                 "were not saved: reload the page to see version {n}, then make your change again.",
+        "csrf": "The page had been open too long. Your changes are below; save again.",
+        "bad_request": "The page sent something unexpected; reload it.",
+        "saved": "Saved as version {n}; it is live now.",
+        "history_title": "History of “{id}”",
+        "history_intro": "Newest first. Each version shows what changed against the one before.",
+        "version_app": "the app config (PHONECAPTURE_FORMS)",
+        "restore": "Restore this version", "restore_config": "Use the app config again",
+        "restored_note": "Restored version {n}", "restored_config_note": "Back to the app config",
+        "no_diff": "No change in the settings.", "by_at": "{actor}, {at} UTC",
+        "no_history": "Never edited: the form is as in the app config.",
+        "back": "All forms", "see_history": "History and restore",
+        "diff_label": "Changes in version {n}",
+        "errors": {
+            400: ("Bad request", "The page sent something unexpected. Open it again."),
+            403: ("Forbidden", "You don't have access to this page. Ask the site's administrator for the "
+                               "marketer or admin role."),
+            404: ("Not Found", "There is no such form or version."),
+            405: ("Method not allowed", "This address can't be used that way."),
+            409: ("Changed meanwhile", "Someone saved this form while you were looking at it. Open the "
+                                       "history again and choose the version once more."),
+            413: ("Too large", "The form sent was larger than 64 KB; a form configuration is a few KB."),
+            422: ("Can't restore", "That version no longer passes today's checks; edit the form instead."),
+            503: ("Service unavailable", "The forms can't be read right now: the database is unavailable. "
+                                         "Try again in a minute."),
+        },
+    },
+    "ru": {
+        "list_title": "Формы",
+        "list_intro": "Когда и где появляется форма и что в ней написано. Сохранённое появляется на сайте "
+                      "через несколько секунд; все версии хранятся, любую можно вернуть.",
+        "col_form": "Форма", "col_mode": "Вид", "col_shown": "На сайте", "col_version": "Действующая версия",
+        "col_by": "Кто изменил", "col_when": "Когда (UTC)", "col_actions": "Действия",
+        "yes": "да", "no": "нет (выключена)", "app_config": "из настроек приложения", "version": "версия {n}",
+        "edit": "Изменить", "view": "Открыть", "history": "История",
+        "edit_title": "Форма «{id}»", "view_only": "Форму можно посмотреть; менять её могут роли marketer и admin.",
+        "live_is": "Действует: {version}.", "quick_title": "Основные настройки",
+        "mode": "Вид", "modes": {"popup": "Всплывающее окно", "inline": "В тексте страницы",
+                                 "slidein": "Выезжает сбоку", "exit_intent": "При уходе со страницы",
+                                 "button": "Плавающая кнопка"},
+        "active": "Показывать форму на сайте",
+        "title": "Заголовок", "offer": "Предложение", "purpose": "Зачем нужен номер",
+        "promise": "Что будет дальше", "submit": "Текст кнопки",
+        "texts_hint": "Пусто — встроенный текст.",
+        "delay_s": "Открыть через, секунд", "scroll_pct": "Открыть после прокрутки, % страницы",
+        "rules_hint": "Для всплывающих, выезжающих форм и кнопки; пусто — как принято для вида.",
+        "include": "Только на этих страницах (по пути в строке, * — что угодно)",
+        "exclude": "Никогда на этих страницах", "device": "Устройства",
+        "devices": {"any": "Любые", "mobile": "Только телефоны", "desktop": "Только компьютеры"},
+        "after_close_days": "Если посетитель закрыл форму, снова показать через (дней)",
+        "after_submit_days": "Если посетитель оставил номер, снова показать через (дней)",
+        "note": "Что изменено и зачем", "note_hint": "Обязательно; видно в истории.",
+        "save": "Сохранить и опубликовать", "json_title": "Для опытных: вся форма в JSON",
+        "json_label": "Настройки формы (JSON)",
+        "json_hint": "Те же ключи, что в PHONECAPTURE_FORMS (README, «Forms»). Проверяется перед сохранением.",
+        "save_json": "Сохранить JSON и опубликовать",
+        "consents_title": "Тексты согласий", "consents_ro": "Тексты согласий, цели и обязательность меняет "
+                                                            "только admin: это юридические формулировки.",
+        "required": "обязательное", "optional": "необязательное",
+        "errors_title": "Форма не сохранена",
+        "error_title": "Ошибка: {title}",
+        "note_required": "Напишите, что изменено и зачем.",
+        "bad_json": "JSON не читается: строка {line}, позиция {col}: {msg}.",
+        "not_object": "JSON должен быть объектом {…} с настройками формы.",
+        "id_key": "id: идентификатор формы здесь не меняется; уберите id.",
+        "consents_admin": "consents: тексты согласий, цели и обязательность может менять только admin.",
+        "stale": "Пока вы редактировали, {actor} сохранил версию {n}. Ваши правки ниже, но не сохранены: "
+                 "обновите страницу, чтобы увидеть версию {n}, и внесите правку снова.",
+        "csrf": "Страница была открыта слишком долго. Ваши правки ниже; сохраните ещё раз.",
+        "bad_request": "Страница отправила что-то неожиданное; обновите её.",
+        "saved": "Сохранено как версия {n}; она уже действует.",
+        "history_title": "История формы «{id}»",
+        "history_intro": "Сначала новые. У каждой версии показано, что изменилось по сравнению с предыдущей.",
+        "version_app": "настройки приложения (PHONECAPTURE_FORMS)",
+        "restore": "Вернуть эту версию", "restore_config": "Вернуть настройки приложения",
+        "restored_note": "Возвращена версия {n}", "restored_config_note": "Возврат к настройкам приложения",
+        "no_diff": "Настройки не менялись.", "by_at": "{actor}, {at} UTC",
+        "no_history": "Форму не меняли: она такая, как в настройках приложения.",
+        "back": "Все формы", "see_history": "История и возврат версий",
+        "diff_label": "Изменения в версии {n}",
+        "errors": {
+            400: ("Неверный запрос", "Страница отправила что-то неожиданное. Откройте её заново."),
+            403: ("Нет доступа", "У вас нет доступа к этой странице. Попросите администратора сайта "
+                                 "выдать вам роль marketer или admin."),
+            404: ("Страница не найдена", "Такой формы или версии нет."),
+            405: ("Метод не поддерживается", "Этот адрес так использовать нельзя."),
+            409: ("Форму уже изменили", "Пока вы смотрели, форму сохранили. Откройте историю заново и "
+                                        "выберите версию ещё раз."),
+            413: ("Слишком много данных", "Отправлено больше 64 КБ; настройки формы занимают несколько КБ."),
+            422: ("Версию не вернуть", "Эта версия не проходит сегодняшние проверки; измените форму вместо этого."),
+            503: ("Сервис недоступен", "Формы сейчас не прочитать: база данных недоступна. "
+                                       "Попробуйте через минуту."),
+        },
+    },
+}
+
+
+def _locale() -> str:
+    return page_language(TEXTS)
+
+
+def _roles() -> set[str]:
+    return get_state().extension.current_roles()
+
+
+def _can_edit() -> bool:
+    return bool(_roles() & EDIT_ROLES)
+
+
+def _actor_role() -> tuple[str, str]:
+    """Who saves, for the history and the audit. The extension knows roles only, so the actor is
+    "role@client ip" unless the host app gave the extension a ``current_actor`` callable (one
+    place to swap for a real user name)."""
+    roles = _roles()
+    role = next((r for r in ("admin", "marketer", "analyst") if r in roles), "")
+    who = getattr(get_state().extension, "current_actor", None)
+    name = who() if callable(who) else None
+    ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"]) or "unknown"
+    return (str(name) if name else f"{role}@{ip}"), role
+
+
+@admin_forms_bp.before_request
+def _staff_only():
+    _locale()
+    request.max_content_length = MAX_BODY
+    if not _roles() & VIEW_ROLES:
+        abort(403)
+    if request.method == "POST" and not _can_edit():
+        abort(403)
+
+
+@admin_forms_bp.errorhandler(HTTPException)
+def _error_page(exc: HTTPException):
+    locale = _locale()
+    title, text = TEXTS[locale]["errors"].get(exc.code, (exc.name, exc.description or ""))
+    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text,
+                                     locale=locale), exc.code)
+
+
+@admin_forms_bp.errorhandler(OperationalError)
+def _db_down(exc):  # a lost connection, a statement timeout: a 503 to retry, never a 500
+    current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
+    get_state().db.session.rollback()
+    locale = _locale()
+    title, text = TEXTS[locale]["errors"][503]
+    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text, locale=locale),
+                     503, **{"Retry-After": "60"})
+
+
+def _no_store(body, status=200, **headers):
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.vary.add("Accept-Language")
+    response.headers.update(headers)
+    return response
+
+
+# -- forms ------------------------------------------------------------------------
+class QuickForm(FlaskForm):
+    """The settings a marketer tunes most; everything else is in the JSON editor."""
+
+    base = HiddenField()
+    mode = SelectField(choices=MODES)
+    active = BooleanField()
+    title = StringField(validators=[Length(max=500)])
+    offer = StringField(validators=[Length(max=500)])
+    purpose = StringField(validators=[Length(max=500)])
+    promise = StringField(validators=[Length(max=500)])
+    submit = StringField(validators=[Length(max=500)])
+    delay_s = StringField(validators=[Length(max=20)])
+    scroll_pct = StringField(validators=[Length(max=20)])
+    include = TextAreaField(validators=[Length(max=5000)])
+    exclude = TextAreaField(validators=[Length(max=5000)])
+    device = SelectField(choices=("any", "mobile", "desktop"))
+    after_close_days = StringField(validators=[Length(max=20)])
+    after_submit_days = StringField(validators=[Length(max=20)])
+    note = TextAreaField(validators=[DataRequired(), Length(max=500)])
+
+
+class JsonForm(FlaskForm):
+    base = HiddenField()
+    config = TextAreaField(validators=[InputRequired(), Length(max=MAX_BODY)])
+    note = TextAreaField(validators=[DataRequired(), Length(max=500)])
+
+
+class RestoreForm(FlaskForm):
+    base = HiddenField()
+
+
+def _localise(form, t):
+    if hasattr(form, "note"):
+        form.note.validators[0].message = t["note_required"]
+    if isinstance(form, QuickForm):
+        form.mode.choices = [(m, t["modes"][m]) for m in MODES]
+        form.device.choices = [(d, t["devices"][d]) for d in ("any", "mobile", "desktop")]
+    return form
+
+
+def _fill_quick(form: QuickForm, config: dict) -> None:
+    texts, triggers = config.get("texts") or {}, config.get("triggers") or {}
+    targeting, frequency = config.get("targeting") or {}, config.get("frequency") or {}
+    form.mode.data = config.get("mode")
+    form.active.data = config.get("active", True)
+    for key in TEXT_KEYS:
+        form[key].data = texts.get(key) or ""
+    for key in ("delay_s", "scroll_pct"):
+        form[key].data = "" if triggers.get(key) is None else str(triggers[key])
+    form.include.data = "\n".join(targeting.get("include") or [])
+    form.exclude.data = "\n".join(targeting.get("exclude") or [])
+    form.device.data = targeting.get("device", "any")
+    for key in ("after_close_days", "after_submit_days"):
+        form[key].data = "" if frequency.get(key) is None else str(frequency[key])
+
+
+def _number(text: str):
+    """A typed number: an int, None when blank, else the text itself (the schema says what's wrong)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else text
+
+
+def _set(config: dict, section: str, key: str, value) -> None:
+    part = dict(config.get(section) or {})
+    if value is None or value == "" or value == []:
+        part.pop(key, None)
+    else:
+        part[key] = value
+    if part:
+        config[section] = part
+    else:
+        config.pop(section, None)
+
+
+def _apply_quick(config: dict, form: QuickForm) -> dict:
+    """The live config with the quick fields applied; sections the mode ignores are dropped (the
+    schema refuses them: an inline form has no triggers)."""
+    out = copy.deepcopy(config)
+    out["mode"] = form.mode.data
+    if form.active.data:
+        out.pop("active", None)
+    else:
+        out["active"] = False
+    for key in TEXT_KEYS:
+        _set(out, "texts", key, (form[key].data or "").strip() or None)
+    for key in ("delay_s", "scroll_pct"):
+        _set(out, "triggers", key, _number(form[key].data))
+    for key in ("include", "exclude"):
+        _set(out, "targeting", key, [line.strip() for line in (form[key].data or "").splitlines() if line.strip()])
+    _set(out, "targeting", "device", None if form.device.data == "any" else form.device.data)
+    for key in ("after_close_days", "after_submit_days"):
+        _set(out, "frequency", key, _number(form[key].data))
+    for key in IGNORED_KEYS.get(out["mode"], {}):
+        out.pop(key, None)
+    for section, subkeys in IGNORED_SUBKEYS.get(out["mode"], {}).items():
+        for sub in subkeys:
+            _set(out, section, sub, None)
+    return out
+
+
+def _pretty(config: dict | None) -> str:
+    return json.dumps(config, ensure_ascii=False, indent=2)
+
+
+# -- pages ----------------------------------------------------------------------------
+def _spec_or_404(form_id: str):
+    state = get_state()
+    if form_id not in state.forms:
+        abort(404)
+    return state, state.forms.live(fresh=True)[form_id]
+
+
+def _lang_args() -> dict:
+    lang = asked_language(TEXTS)
+    return {"lang": lang} if lang else {}
+
+
+@admin_forms_bp.get("")
+def forms_list():
+    locale = _locale()
+    state = get_state()
+    live = state.forms.live(fresh=True)
+    rows = [(form_id, live[form_id], state.forms.live_row(form_id)) for form_id in sorted(state.forms)]
+    return _no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=TEXTS[locale],
+                                     locale=locale, can_edit=_can_edit(), lang=_lang_args()))
+
+
+def _edit_page(form_id: str, *, quick=None, raw=None, errors=(), status=200, notice=None, which=None):
+    locale = _locale()
+    t = TEXTS[locale]
+    state, spec = _spec_or_404(form_id)
+    config = formstore.config_of(spec)
+    number = formstore.current_number(state, form_id)
+    if quick is None:
+        quick = _localise(QuickForm(formdata=None, base=str(number)), t)
+        _fill_quick(quick, config)
+    if raw is None:
+        raw = _localise(JsonForm(formdata=None, base=str(number), config=_pretty(config)), t)
+    body = render_template("phonecapture/admin/forms_edit.html", form_id=form_id, spec=spec, quick=quick,
+                           raw=raw, errors=list(errors), which=which, t=t, locale=locale, notice=notice,
+                           can_edit=_can_edit(), number=number, live_row=state.forms.live_row(form_id),
+                           lang=_lang_args(), field_errors={f: m for f, m, _ in errors if f})
+    return _no_store(body, status)
+
+
+@admin_forms_bp.get("/<form_id>")
+def edit(form_id: str):
+    saved = request.args.get("saved", type=int)
+    t = TEXTS[_locale()]
+    return _edit_page(form_id, notice=t["saved"].format(n=saved) if saved else None)
+
+
+def _base_of(form) -> int:
+    try:
+        return int(form.base.data)
+    except (TypeError, ValueError):
+        abort(400)
+
+
+def _form_errors(form, t) -> list[tuple[str | None, str, str | None]]:
+    """WTForms' refusals as (field name, message, key path)."""
+    if form.errors.get("csrf_token"):
+        return [(None, t["csrf"], None)]
+    return [(name, msgs[0], None) for name, msgs in form.errors.items() if name != "base"]
+
+
+def _schema_errors(exc: ValidationError, fields: bool) -> list[tuple[str | None, str, str | None]]:
+    out = []
+    for where, message in error_items(exc):
+        field = next((name for name, path in PATHS.items() if where == path or where.startswith(path + ".")),
+                     None) if fields else None
+        out.append((field, f"{where}: {message}" if where else message, where))
+    return out
+
+
+def _save(form_id: str, spec, config: dict, *, base: int, note: str):
+    """Validate and save; (status, errors) on refusal, or a redirect to the edit page."""
+    state = get_state()
+    t = TEXTS[_locale()]
+    live_config = formstore.config_of(state.forms.live(fresh=True)[form_id])
+    try:
+        new = formstore.parse(form_id, config)
+    except ValidationError as exc:
+        return 422, _schema_errors(exc, True)
+    except TypeError:
+        return 422, [(None, t["not_object"], None)]
+    if (formstore.config_of(new).get("consents") != live_config.get("consents")
+            and not _roles() & CONSENT_ROLES):
+        return 403, [(None, t["consents_admin"], "consents")]
+    actor, role = _actor_role()
+    try:
+        row = formstore.save(state, form_id, new, base=base, actor=actor, role=role, note=note,
+                             origin="admin/forms")
+    except formstore.StaleEdit as exc:
+        who = state.forms.live_row(form_id, fresh=True)
+        return 409, [(None, t["stale"].format(n=exc.number, actor=who[1] if who else "?"), None)]
+    return redirect(url_for(".edit", form_id=form_id, saved=row.number, **_lang_args()), 303), None
+
+
+@admin_forms_bp.post("/<form_id>")
+def save_quick(form_id: str):
+    t = TEXTS[_locale()]
+    state, spec = _spec_or_404(form_id)
+    form = _localise(QuickForm(), t)
+    if not form.validate():
+        status = 400 if form.errors.get("csrf_token") else 422
+        return _edit_page(form_id, quick=form, errors=_form_errors(form, t), status=status, which="quick")
+    base = _base_of(form)
+    config = _apply_quick(formstore.config_of(spec), form)
+    result, errors = _save(form_id, spec, config, base=base, note=form.note.data)
+    if errors is None:
+        return result
+    return _edit_page(form_id, quick=form, errors=errors, status=result, which="quick")
+
+
+@admin_forms_bp.post("/<form_id>/json")
+def save_json(form_id: str):
+    t = TEXTS[_locale()]
+    state, spec = _spec_or_404(form_id)
+    form = _localise(JsonForm(), t)
+    if not form.validate():
+        status = 400 if form.errors.get("csrf_token") else 422
+        errors = [("json-note" if name == "note" else name, text, path) for name, text, path in _form_errors(form, t)]
+        return _edit_page(form_id, raw=form, errors=errors, status=status, which="json")
+    base = _base_of(form)
+    try:
+        config = json.loads(form.config.data)
+    except json.JSONDecodeError as exc:
+        error = t["bad_json"].format(line=exc.lineno, col=exc.colno, msg=exc.msg)
+        return _edit_page(form_id, raw=form, errors=[("config", error, None)], status=400, which="json")
+    except RecursionError:
+        return _edit_page(form_id, raw=form, errors=[("config", t["not_object"], None)], status=400, which="json")
+    if not isinstance(config, dict):
+        return _edit_page(form_id, raw=form, errors=[("config", t["not_object"], None)], status=400, which="json")
+    if "id" in config:
+        if config["id"] != form_id:
+            return _edit_page(form_id, raw=form, errors=[("config", t["id_key"], "id")], status=422, which="json")
+        config.pop("id")
+    result, errors = _save(form_id, spec, config, base=base, note=form.note.data)
+    if errors is None:
+        return result
+    errors = [("config", message, where) for _, message, where in errors]
+    return _edit_page(form_id, raw=form, errors=errors, status=result, which="json")
+
+
+# -- history ---------------------------------------------------------------------------
+@admin_forms_bp.get("/<form_id>/history")
+def history(form_id: str):
+    locale = _locale()
+    t = TEXTS[locale]
+    state, _ = _spec_or_404(form_id)
+    rows = formstore.history(state, form_id)
+    base_config = formstore.config_of(state.forms.base[form_id])
+    entries = []
+    for i, row in enumerate(rows):
+        previous = rows[i + 1].config if i + 1 < len(rows) else base_config
+        previous = base_config if previous is None else previous
+        current = base_config if row.config is None else row.config
+        diff = list(difflib.unified_diff(_pretty(previous).splitlines(), _pretty(current).splitlines(),
+                                         fromfile=f"v{row.number - 1}", tofile=f"v{row.number}", lineterm="", n=2))
+        entries.append((row, diff[2:]))  # without the ---/+++ header lines
+    number = rows[0].number if rows else 0
+    restore = _localise(RestoreForm(formdata=None, base=str(number)), t)
+    return _no_store(render_template("phonecapture/admin/forms_history.html", form_id=form_id, entries=entries,
+                                     t=t, locale=locale, can_edit=_can_edit(), restore=restore, number=number,
+                                     lang=_lang_args()))
+
+
+@admin_forms_bp.post("/<form_id>/restore/<int:number>")
+def restore(form_id: str, number: int):
+    """Make version ``number`` (0: the app config) live again, as a new version."""
+    locale = _locale()
+    t = TEXTS[locale]
+    state, spec = _spec_or_404(form_id)
+    form = RestoreForm()
+    if not form.validate():
+        abort(400)
+    base = _base_of(form)
+    if number == 0:
+        target, note = None, t["restored_config_note"]
+    else:
+        row = next((r for r in formstore.history(state, form_id) if r.number == number), None)
+        if row is None:
+            abort(404)
+        target, note = row.config, t["restored_note"].format(n=number)
+    try:
+        new = None if target is None else formstore.parse(form_id, target)
+    except (ValidationError, TypeError):
+        abort(422)
+    consents = formstore.config_of(new or state.forms.base[form_id]).get("consents")
+    if consents != formstore.config_of(spec).get("consents") and not _roles() & CONSENT_ROLES:
+        abort(403)
+    actor, role = _actor_role()
+    try:
+        row = formstore.save(state, form_id, new, base=base, actor=actor, role=role, note=note,
+                             origin="admin/forms")
+    except formstore.StaleEdit:
+        abort(409)
+    return redirect(url_for(".edit", form_id=form_id, saved=row.number, **_lang_args()), 303)
