@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, has_app_context
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -104,6 +104,8 @@ class FormRegistry(Mapping):
 
     def _snapshot(self, fresh: bool) -> _Snapshot:
         snap = self._snap
+        if not has_app_context():  # no database to ask: what this process knows
+            return snap
         ttl = current_app.config["PHONECAPTURE_FORMS_CACHE_S"]
         if not fresh and time.monotonic() - snap.checked < ttl:
             return snap
