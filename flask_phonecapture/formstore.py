@@ -87,6 +87,14 @@ class FormRegistry(Mapping):
     def __contains__(self, form_id) -> bool:  # no look at the table: ids are the config's
         return form_id in self.base
 
+    def __setitem__(self, form_id: str, spec: FormSpec) -> None:
+        """Replace a form of the app config in this process (as assigning into the plain dict
+        did); a version saved in the admin still wins over it."""
+        self.base[form_id] = spec
+        self._seen[(form_id, spec.version[:TAG_LEN])] = spec
+        snap = self._snap
+        self._snap = _Snapshot(float("-inf"), None, {**snap.live, form_id: spec}, snap.rows)
+
     # -- live versions ---------------------------------------------------------
     def live(self, fresh: bool = False) -> dict[str, FormSpec]:
         """The live specs; read again from the table once the cache window is over (``fresh``:
