@@ -344,3 +344,56 @@ def test_a_saved_version_that_no_longer_validates_falls_back_to_the_app_config(a
     assert "no longer validates" in caplog.text
 
 
+
+
+def test_the_no_js_form_opened_before_an_edit_is_still_accepted(app, client, roles, capsys, run_jobs):
+    roles.add("admin")
+    html = client.get("/phonecapture/f/callback").get_data(as_text=True)
+    config, _, _ = live_json(client, "callback")
+    config["consents"].append({"purpose": "calls", "required": True, "text": "Согласен на звонки менеджера."})
+    assert save_json(client, config, form_id="callback", note="calls consent").status_code == 303
+    response = client.post("/phonecapture/f/callback", data={
+        "csrf_token": hidden(html, "csrf_token"), "token": hidden(html, "token"), "hp": "",
+        "phone": "8 912 345 67 89", "consent_service_sms": "y"})
+    assert response.status_code == 302 and "/verify/" in response.headers["Location"]
+
+
+def test_two_saves_from_the_same_version_land_once(app, client, marketer, monkeypatch):
+    """Both pass the number check at the same moment: the unique (form, number) refuses the second."""
+    from flask_phonecapture import formstore
+
+    with app.app_context():
+        state = get_state()
+        spec = state.forms["tracking"]
+        formstore.save(state, "tracking", spec, base=0, actor="a", role="marketer", note="first")
+        monkeypatch.setattr(formstore, "current_number", lambda state, form_id: 0)  # read before the first landed
+        with pytest.raises(formstore.StaleEdit):
+            formstore.save(state, "tracking", spec, base=0, actor="b", role="marketer", note="second")
+    monkeypatch.undo()
+    assert versions(app) == [(1, False, "first")]
+    assert [a[4] for a in audits(app)] == ["v1: first"]
+
+
+def test_the_example_shops_marketer_changes_the_callback_title_on_the_product_page(tmp_path, monkeypatch,
+                                                                                   database_url):
+    from example_app import create_app
+    from flask_phonecapture import migrate
+
+    monkeypatch.setenv("EXAMPLE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
+    shop = create_app()
+    with shop.app_context():
+        migrate.upgrade()
+    try:
+        client = shop.test_client()  # 127.0.0.1: the demo's marketer
+        assert "Перезвоните мне" in client.get("/product/kettle").get_data(as_text=True)
+        data = quick_data(client, "callback", mode="inline", title="Поможем с выбором за 5 минут",
+                          note="Title test for the kettle page")
+        assert client.post(f"{LIST}/callback", data=data).status_code == 303
+        page = client.get("/product/kettle").get_data(as_text=True)
+        assert "Поможем с выбором за 5 минут" in page and "Перезвоните мне</" not in page
+        proxied = client.get(LIST, headers={"X-Forwarded-For": "203.0.113.9"})
+        assert proxied.status_code == 403  # never through a proxy
+    finally:
+        with shop.app_context():
+            shop.extensions["sqlalchemy"].engine.dispose()
