@@ -83,6 +83,7 @@ TEXTS: dict[str, dict] = {
         "note_required": "Say what changed and why.",
         "bad_json": "The JSON could not be read: line {line}, column {col}: {msg}.",
         "not_object": "The JSON must be an object {…} of form settings.",
+        "nul": "The form holds a NUL character (\\u0000); remove it.",
         "id_key": "id: the form id can't be changed here; remove id.",
         "consents_admin": "consents: only an admin may change consent texts, purposes or required flags.",
         "stale": "Someone ({actor}) saved version {n} while you were editing. Your changes are below but "
@@ -152,6 +153,7 @@ TEXTS: dict[str, dict] = {
         "note_required": "Напишите, что изменено и зачем.",
         "bad_json": "JSON не читается: строка {line}, позиция {col}: {msg}.",
         "not_object": "JSON должен быть объектом {…} с настройками формы.",
+        "nul": "В форме есть символ NUL (\\u0000); уберите его.",
         "id_key": "id: идентификатор формы здесь не меняется; уберите id.",
         "consents_admin": "consents: тексты согласий, цели и обязательность может менять только admin.",
         "stale": "Пока вы редактировали, {actor} сохранил версию {n}. Ваши правки ниже, но не сохранены: "
@@ -308,7 +310,7 @@ def _number(text: str):
     text = (text or "").strip()
     if not text:
         return None
-    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else text
+    return int(text) if re.fullmatch(r"-?\d{1,18}", text) else text
 
 
 def _set(config: dict, section: str, key: str, value) -> None:
@@ -429,6 +431,8 @@ def _save(form_id: str, spec, config: dict, *, base: int, note: str):
     state = get_state()
     t = TEXTS[_locale()]
     live_config = formstore.config_of(state.forms.live(fresh=True)[form_id])
+    if "\\u0000" in json.dumps(config):  # PostgreSQL can't store it (and no text needs it)
+        return 422, [(None, t["nul"], None)]
     try:
         new = formstore.parse(form_id, config)
     except ValidationError as exc:

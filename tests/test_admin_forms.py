@@ -397,3 +397,18 @@ def test_the_example_shops_marketer_changes_the_callback_title_on_the_product_pa
     finally:
         with shop.app_context():
             shop.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_nul_bytes_and_huge_numbers_are_refused_with_a_message_not_a_500(app, client, marketer):
+    config, _, _ = live_json(client)
+    config["texts"] = {"title": "Перезвоним\u0000"}
+    response = save_json(client, config, note="nul\u0000 note")
+    assert response.status_code == 422 and "NUL character" in response.get_data(as_text=True)
+    response = client.post(f"{LIST}/tracking", data=quick_data(client, delay_s="99999999999", title="a\x00b"))
+    assert response.status_code == 422
+    response = client.post(f"{LIST}/tracking", data=quick_data(client, delay_s="99999999999"))
+    assert response.status_code == 422 and "triggers.delay_s: must be ≤ 3600" in response.get_data(as_text=True)
+    deep = save_json(client, None, raw="[" * 9000 + "]" * 9000)  # under 64 KB, past the parser's depth
+    assert deep.status_code == 400
+    assert client.post(f"{LIST}/tracking", data=quick_data(client, note="ok\x00")).status_code == 303
+    assert versions(app) == [(1, False, "ok")]
