@@ -417,9 +417,27 @@ def _form_errors(form, t) -> list[tuple[str | None, str, str | None]]:
     return [(name, msgs[0], None) for name, msgs in form.errors.items() if name != "base"]
 
 
+def _ru_words(item: dict, got: str) -> str | None:
+    """The schema's commonest refusals in Russian (the rest stay in the start-up check's English)."""
+    kind, ctx = item["type"], item.get("ctx") or {}
+    if kind == "int_type":
+        return f"нужно целое число (введено {got})"
+    if kind == "greater_than_equal":
+        return f"должно быть не меньше {ctx.get('ge')} (введено {got})"
+    if kind == "less_than_equal":
+        return f"должно быть не больше {ctx.get('le')} (введено {got})"
+    if kind == "missing":
+        return "обязательный ключ"
+    if kind == "string_too_long":
+        return f"не длиннее {ctx.get('max_length')} символов"
+    if kind == "string_too_short":
+        return f"не короче {ctx.get('min_length')} символов"
+    return None
+
+
 def _schema_errors(exc: ValidationError, fields: bool) -> list[tuple[str | None, str, str | None]]:
     out = []
-    for where, message in error_items(exc):
+    for where, message in error_items(exc, _ru_words if _locale() == "ru" else None):
         field = next((name for name, path in PATHS.items() if where == path or where.startswith(path + ".")),
                      None) if fields else None
         out.append((field, f"{where}: {message}" if where else message, where))

@@ -561,16 +561,19 @@ def _describe(form_id: str, error: ValidationError) -> str:
     return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)
 
 
-def error_items(error: ValidationError) -> list[tuple[str, str]]:
-    """Each problem of a form config as (key path, message): ("triggers.delay_s", "Input
-    should be greater than or equal to 0"); the path is "" when a whole-form check names its key
-    in the message itself."""
+def error_items(error: ValidationError, words=None) -> list[tuple[str, str]]:
+    """Each problem of a form config as (key path, message): ("triggers.delay_s", "must be ≥ 0
+    (got -5)"); the path is "" when a whole-form check names its key in the message itself.
+    ``words(item, got)``: a message in another language for a pydantic error item, or None."""
     parts = []
     for item in error.errors():
         loc = tuple(p for p in item["loc"] if p not in _UNION_TAGS)
         where = ".".join(str(p) for p in loc)
         message = item["msg"]
-        if item["type"] == "extra_forbidden":
+        own = words(item, _got(item.get("input"))) if words else None
+        if own:
+            message = own
+        elif item["type"] == "extra_forbidden":
             close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
             message = "unknown key" + (f"; did you mean {close[0]}?" if close else "")
         elif item["type"] == "string_type" and _TEXT_ONE in item["loc"]:  # a consent text

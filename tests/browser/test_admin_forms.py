@@ -88,6 +88,12 @@ def test_a_russian_browser_reads_the_editor_in_russian(browser, forms_site, tmp_
         assert page.title() == "Форма «popup»"
         assert page.get_by_label("Заголовок", exact=True).is_visible()
         assert page.get_by_role("button", name="Сохранить и опубликовать").is_visible()
+        page.get_by_label("Открыть через, секунд").fill("пять")
+        page.get_by_label("Что изменено и зачем", exact=True).fill("Пробуем задержку словами")
+        page.get_by_role("button", name="Сохранить и опубликовать").click()
+        assert "triggers.delay_s: нужно целое число (введено \"пять\")" in page.get_by_role("alert").inner_text()
+        assert page.title() == "Ошибка: Форма «popup»"
         assert axe(page) == []
+        shot(page, "admin-forms-ru.png", tmp_path)
     finally:
         ctx.close()
