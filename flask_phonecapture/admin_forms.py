@@ -562,7 +562,9 @@ def restore(form_id: str, number: int):
         abort(422)
     consents = formstore.config_of(new or state.forms.base[form_id]).get("consents")
     if consents != formstore.config_of(spec).get("consents") and not _roles() & CONSENT_ROLES:
-        abort(403)
+        body = render_template("phonecapture/admin/message.html", title=t["errors"][403][0],
+                               text=t["consents_admin"], locale=locale)
+        return _no_store(body, 403)
     actor, role = _actor_role()
     try:
         row = formstore.save(state, form_id, new, base=base, actor=actor, role=role, note=note,

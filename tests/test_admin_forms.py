@@ -57,7 +57,8 @@ def save_json(client, config, note="Longer delay: popups annoyed buyers", form_i
 
 def quick_data(client, form_id="tracking", **changes):
     page = client.get(f"{LIST}/{form_id}").get_data(as_text=True)
-    data = {"csrf_token": hidden(page, "csrf_token"), "base": hidden(page, "base"), "mode": "popup",
+    csrf = hidden(page, "csrf_token") if 'name="csrf_token"' in page else ""
+    data = {"csrf_token": csrf, "base": hidden(page, "base"), "mode": "popup",
             "active": "y", "note": "tune"}
     for name in ("title", "offer", "purpose", "promise", "submit", "delay_s", "scroll_pct",
                  "after_close_days", "after_submit_days"):
@@ -412,3 +413,28 @@ def test_nul_bytes_and_huge_numbers_are_refused_with_a_message_not_a_500(app, cl
     assert deep.status_code == 400
     assert client.post(f"{LIST}/tracking", data=quick_data(client, note="ok\x00")).status_code == 303
     assert versions(app) == [(1, False, "ok")]
+
+
+def test_an_app_without_csrf_still_gets_the_editor(make_app, roles):
+    app, ext = make_app(WTF_CSRF_ENABLED=False, PHONECAPTURE_FORMS_CACHE_S=0)
+    ext.role_loader(lambda: roles)
+    roles.add("marketer")
+    client = app.test_client()
+    page = client.get(f"{LIST}/tracking").get_data(as_text=True)
+    assert 'name="csrf_token"' not in page
+    response = client.post(f"{LIST}/tracking", data={**quick_data(client), "delay_s": "20"})
+    assert response.status_code == 303
+    assert client.get(f"{LIST}/tracking/history").status_code == 200
+
+
+def test_a_marketer_cannot_restore_other_consent_wording(app, client, roles):
+    roles.add("admin")
+    config, _, _ = live_json(client)
+    config["consents"][0]["text"] = "Согласие в редакции юриста, версия для проверки."
+    assert save_json(client, config, note="legal").status_code == 303
+    roles.discard("admin")
+    roles.add("marketer")
+    page = client.get(f"{LIST}/tracking/history").get_data(as_text=True)
+    response = client.post(f"{LIST}/tracking/restore/0", data={"csrf_token": hidden(page, "csrf_token"), "base": "1"})
+    assert response.status_code == 403 and "only an admin may change consent" in response.get_data(as_text=True)
+    assert versions(app) == [(1, False, "legal")]
