@@ -57,6 +57,10 @@ TEXTS: dict[str, dict] = {
         "live_is": "Live: {version}.", "quick_title": "Common settings",
         "legend_form": "The form", "legend_texts": "Texts", "legend_rules": "When and where it appears",
         "version_heading": "Version {n}",
+        "config_changed": "The app config of this form has changed since this version was saved; the saved "
+                          "version is still what the site shows. Compare them in the history, and choose "
+                          "“Use the app config again” there to take the new config.",
+        "config_changed_short": "app config changed since",
         "mode": "Mode", "modes": {"popup": "Popup", "inline": "Inline (in the page)", "slidein": "Slide-in",
                                   "exit_intent": "Exit intent", "button": "Floating button"},
         "active": "Show this form on the site",
@@ -126,6 +130,10 @@ TEXTS: dict[str, dict] = {
         "live_is": "Действует: {version}.", "quick_title": "Основные настройки",
         "legend_form": "Форма", "legend_texts": "Тексты", "legend_rules": "Когда и где появляется",
         "version_heading": "Версия {n}",
+        "config_changed": "Настройки этой формы в приложении изменились после сохранения этой версии; на "
+                          "сайте по-прежнему сохранённая версия. Сравните их в истории и выберите там "
+                          "«Вернуть настройки приложения», чтобы взять новые.",
+        "config_changed_short": "настройки приложения с тех пор изменились",
         "mode": "Вид", "modes": {"popup": "Всплывающее окно", "inline": "В тексте страницы",
                                  "slidein": "Выезжает сбоку", "exit_intent": "При уходе со страницы",
                                  "button": "Плавающая кнопка"},
@@ -368,12 +376,21 @@ def _lang_args() -> dict:
     return {"lang": lang} if lang else {}
 
 
+def _config_changed(state, form_id: str) -> bool:
+    """A saved version is live and the app config's form changed since it was saved (a deploy
+    the saved version still overrides)."""
+    row = state.forms.live_row(form_id)
+    return bool(row and not row.from_config and row.config_version
+                and row.config_version != state.forms.base[form_id].version)
+
+
 @admin_forms_bp.get("")
 def forms_list():
     locale = _locale()
     state = get_state()
     live = state.forms.live(fresh=True)
-    rows = [(form_id, live[form_id], state.forms.live_row(form_id)) for form_id in sorted(state.forms)]
+    rows = [(form_id, live[form_id], state.forms.live_row(form_id), _config_changed(state, form_id))
+            for form_id in sorted(state.forms)]
     return _no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=TEXTS[locale],
                                      locale=locale, can_edit=_can_edit(), lang=_lang_args()))
 
@@ -392,6 +409,7 @@ def _edit_page(form_id: str, *, quick=None, raw=None, errors=(), status=200, not
     body = render_template("phonecapture/admin/forms_edit.html", form_id=form_id, spec=spec, quick=quick,
                            raw=raw, errors=list(errors), which=which, t=t, locale=locale, notice=notice,
                            can_edit=_can_edit(), number=number, live_row=state.forms.live_row(form_id),
+                           config_changed=_config_changed(state, form_id),
                            lang=_lang_args(), field_errors={f: m for f, m, _ in errors if f})
     return _no_store(body, status)
 
@@ -466,7 +484,7 @@ def _save(form_id: str, spec, config: dict, *, base: int, note: str):
                              origin="admin/forms")
     except formstore.StaleEdit as exc:
         who = state.forms.live_row(form_id, fresh=True)
-        return 409, [(None, t["stale"].format(n=exc.number, actor=who[1] if who else "?"), None)]
+        return 409, [(None, t["stale"].format(n=exc.number, actor=who.actor if who else "?"), None)]
     return redirect(url_for(".edit", form_id=form_id, saved=row.number, **_lang_args()), 303), None
 
 

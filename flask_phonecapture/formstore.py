@@ -21,6 +21,8 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app, has_app_context
 from pydantic import ValidationError
@@ -46,12 +48,22 @@ def parse(form_id: str, config: dict) -> FormSpec:
     return FormSpec(id=form_id, **config)
 
 
+class LiveRow(NamedTuple):
+    """The saved version a form is live from (``FormRegistry.live_row``)."""
+
+    number: int
+    actor: str
+    at: datetime
+    from_config: bool       # "back to the app config"
+    config_version: str     # the app config's FormSpec.version when it was saved
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     checked: float           # time.monotonic() of the last look at the table
     marker: tuple | None     # (max id, count) seen then
     live: dict               # {form_id: FormSpec}
-    rows: dict               # {form_id: (number, actor, created_at, from_config)} of the live rows
+    rows: dict               # {form_id: LiveRow}
 
 
 class StaleEdit(Exception):
@@ -102,8 +114,7 @@ class FormRegistry(Mapping):
         return self._snapshot(fresh).live
 
     def live_row(self, form_id: str, fresh: bool = False):
-        """(number, actor, created_at, from_config) of the form's live saved version; None when it
-        was never edited."""
+        """The form's live saved version (:class:`LiveRow`); None when it was never edited."""
         return self._snapshot(fresh).rows.get(form_id)
 
     def invalidate(self) -> None:
@@ -145,7 +156,8 @@ class FormRegistry(Mapping):
         for row in rows:
             if row.form_id not in self.base:
                 continue
-            meta[row.form_id] = (row.number, row.actor, row.created_at, row.config is None)
+            meta[row.form_id] = LiveRow(row.number, row.actor, row.created_at, row.config is None,
+                                        row.config_version)
             spec = self._spec_of(row) if row.config is not None else None
             if spec is not None:
                 live[row.form_id] = spec
@@ -220,7 +232,8 @@ def save(state, form_id: str, spec: FormSpec | None, *, base: int, actor: str, r
     shown = spec or state.forms.base[form_id]
     note = scrub(note.strip(), 500, shown.default_region) or ""
     row = FormVersion(form_id=form_id, number=base + 1, config=None if spec is None else config_of(spec),
-                      spec_version=shown.version, created_at=utcnow(), actor=scrub(actor, 128) or "",
+                      spec_version=shown.version, config_version=state.forms.base[form_id].version,
+                      created_at=utcnow(), actor=scrub(actor, 128) or "",
                       note=note)
     try:
         with session.begin_nested():

@@ -438,3 +438,27 @@ def test_a_marketer_cannot_restore_other_consent_wording(app, client, roles):
     response = client.post(f"{LIST}/tracking/restore/0", data={"csrf_token": hidden(page, "csrf_token"), "base": "1"})
     assert response.status_code == 403 and "only an admin may change consent" in response.get_data(as_text=True)
     assert versions(app) == [(1, False, "legal")]
+
+
+def test_the_editor_says_when_the_app_config_changed_under_a_saved_version(make_app, roles):
+    roles.add("marketer")
+    app, ext = make_app(PHONECAPTURE_FORMS_CACHE_S=0)
+    ext.role_loader(lambda: roles)
+    client = app.test_client()
+    config, _, _ = live_json(client)
+    config["triggers"] = {"delay_s": 20}
+    assert save_json(client, config).status_code == 303
+    assert "app config changed since" not in client.get(LIST).get_data(as_text=True)
+    # a deploy changes the form in PHONECAPTURE_FORMS: the saved version still wins, and says so
+    deployed = {**FORMS, "tracking": {**FORMS["tracking"], "texts": {"title": "Новый заголовок из кода"}}}
+    app2, ext2 = make_app(PHONECAPTURE_FORMS=deployed, PHONECAPTURE_FORMS_CACHE_S=0, migrate=False)
+    ext2.role_loader(lambda: roles)
+    client2 = app2.test_client()
+    assert client2.get(f"{API}/forms/tracking").json["triggers"] == {"d": 20}
+    assert "app config changed since" in client2.get(LIST).get_data(as_text=True)
+    assert "has changed since this version was saved" in client2.get(f"{LIST}/tracking").get_data(as_text=True)
+    page = client2.get(f"{LIST}/tracking/history").get_data(as_text=True)
+    response = client2.post(f"{LIST}/tracking/restore/0", data={"csrf_token": hidden(page, "csrf_token"), "base": "1"})
+    assert response.status_code == 303
+    assert client2.get(f"{API}/forms/tracking").json["texts"]["t"] == "Новый заголовок из кода"
+    assert "app config changed since" not in client2.get(LIST).get_data(as_text=True)

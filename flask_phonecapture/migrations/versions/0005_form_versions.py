@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('config', sa.JSON(), nullable=True),
     sa.Column('spec_version', sa.String(length=16), nullable=False),
+    sa.Column('config_version', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('actor', sa.String(length=128), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=False),
