@@ -88,6 +88,7 @@ TEXTS: dict[str, dict] = {
         "bad_json": "The JSON could not be read: line {line}, column {col}: {msg}.",
         "not_object": "The JSON must be an object {…} of form settings.",
         "nul": "The form holds a NUL character (\\u0000); remove it.",
+        "no_change": "Nothing to save: these settings are the ones the site shows now.",
         "id_key": "id: the form id can't be changed here; remove id.",
         "consents_admin": "consents: only an admin may change consent texts, purposes or required flags.",
         "stale": "Someone ({actor}) saved version {n} while you were editing. Your changes are below but "
@@ -162,6 +163,7 @@ TEXTS: dict[str, dict] = {
         "bad_json": "JSON не читается: строка {line}, позиция {col}: {msg}.",
         "not_object": "JSON должен быть объектом {…} с настройками формы.",
         "nul": "В форме есть символ NUL (\\u0000); уберите его.",
+        "no_change": "Сохранять нечего: на сайте уже эти настройки.",
         "id_key": "id: идентификатор формы здесь не меняется; уберите id.",
         "consents_admin": "consents: тексты согласий, цели и обязательность может менять только admin.",
         "stale": "Пока вы редактировали, {actor} сохранил версию {n}. Ваши правки ниже, но не сохранены: "
@@ -475,6 +477,8 @@ def _save(form_id: str, spec, config: dict, *, base: int, note: str):
         return 422, _schema_errors(exc, True)
     except TypeError:
         return 422, [(None, t["not_object"], None)]
+    if formstore.config_of(new) == live_config:  # a version with no change would only clutter the history
+        return 422, [(None, t["no_change"], None)]
     if (formstore.config_of(new).get("consents") != live_config.get("consents")
             and not _roles() & CONSENT_ROLES):
         return 403, [(None, t["consents_admin"], "consents")]

@@ -188,9 +188,18 @@ def test_malformed_json_is_a_400_with_line_and_column(app, client, marketer):
 
 def test_a_missing_note_is_refused(app, client, marketer):
     config, _, _ = live_json(client)
+    config["triggers"] = {"delay_s": 30}
     response = save_json(client, config, note="  ")
     assert response.status_code == 422 and "Say what changed and why." in response.get_data(as_text=True)
     assert versions(app) == []
+
+
+def test_a_save_without_a_change_is_refused_and_makes_no_version(app, client, marketer):
+    config, _, _ = live_json(client)
+    response = save_json(client, config, note="just looking")
+    assert response.status_code == 422 and "Nothing to save" in response.get_data(as_text=True)
+    assert client.post(f"{LIST}/tracking", data=quick_data(client)).status_code == 422
+    assert versions(app) == [] and audits(app) == []
 
 
 def test_a_save_on_a_stale_version_is_a_409_and_keeps_the_edit(app, client, marketer):
@@ -411,7 +420,7 @@ def test_nul_bytes_and_huge_numbers_are_refused_with_a_message_not_a_500(app, cl
     assert response.status_code == 422 and "triggers.delay_s: must be ≤ 3600" in response.get_data(as_text=True)
     deep = save_json(client, None, raw="[" * 9000 + "]" * 9000)  # under 64 KB, past the parser's depth
     assert deep.status_code == 400
-    assert client.post(f"{LIST}/tracking", data=quick_data(client, note="ok\x00")).status_code == 303
+    assert client.post(f"{LIST}/tracking", data=quick_data(client, delay_s="25", note="ok\x00")).status_code == 303
     assert versions(app) == [(1, False, "ok")]
 
 
