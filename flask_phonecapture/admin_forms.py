@@ -89,6 +89,8 @@ TEXTS: dict[str, dict] = {
         "not_object": "The JSON must be an object {…} of form settings.",
         "nul": "The form holds a NUL character (\\u0000); remove it.",
         "no_change": "Nothing to save: these settings are the ones the site shows now.",
+        "long_number": "The JSON holds a number too long to read; no setting takes more than a few digits.",
+        "json_required": "Paste or write the form's JSON.",
         "id_key": "id: the form id can't be changed here; remove id.",
         "consents_admin": "consents: only an admin may change consent texts, purposes or required flags.",
         "stale": "Someone ({actor}) saved version {n} while you were editing. Your changes are below but "
@@ -164,6 +166,8 @@ TEXTS: dict[str, dict] = {
         "not_object": "JSON должен быть объектом {…} с настройками формы.",
         "nul": "В форме есть символ NUL (\\u0000); уберите его.",
         "no_change": "Сохранять нечего: на сайте уже эти настройки.",
+        "long_number": "В JSON слишком длинное число; ни одной настройке не нужно больше нескольких цифр.",
+        "json_required": "Вставьте или напишите JSON формы.",
         "id_key": "id: идентификатор формы здесь не меняется; уберите id.",
         "consents_admin": "consents: тексты согласий, цели и обязательность может менять только admin.",
         "stale": "Пока вы редактировали, {actor} сохранил версию {n}. Ваши правки ниже, но не сохранены: "
@@ -293,6 +297,8 @@ class RestoreForm(FlaskForm):
 def _localise(form, t):
     if hasattr(form, "note"):
         form.note.validators[0].message = t["note_required"]
+    if isinstance(form, JsonForm):
+        form.config.validators[0].message = t["json_required"]
     if isinstance(form, QuickForm):
         form.mode.choices = [(m, t["modes"][m]) for m in MODES]
         form.device.choices = [(d, t["devices"][d]) for d in ("any", "mobile", "desktop")]
@@ -523,6 +529,8 @@ def save_json(form_id: str):
     except json.JSONDecodeError as exc:
         error = t["bad_json"].format(line=exc.lineno, col=exc.colno, msg=exc.msg)
         return _edit_page(form_id, raw=form, errors=[("config", error, None)], status=400, which="json")
+    except ValueError:  # a number past Python's 4,300 digits
+        return _edit_page(form_id, raw=form, errors=[("config", t["long_number"], None)], status=400, which="json")
     except RecursionError:
         return _edit_page(form_id, raw=form, errors=[("config", t["not_object"], None)], status=400, which="json")
     if not isinstance(config, dict):

@@ -420,6 +420,8 @@ def test_nul_bytes_and_huge_numbers_are_refused_with_a_message_not_a_500(app, cl
     assert response.status_code == 422 and "triggers.delay_s: must be ≤ 3600" in response.get_data(as_text=True)
     deep = save_json(client, None, raw="[" * 9000 + "]" * 9000)  # under 64 KB, past the parser's depth
     assert deep.status_code == 400
+    long = save_json(client, None, raw='{"triggers": {"delay_s": ' + "9" * 5000 + "}}")  # past int's 4,300 digits
+    assert long.status_code == 400 and "number too long" in long.get_data(as_text=True)
     assert client.post(f"{LIST}/tracking", data=quick_data(client, delay_s="25", note="ok\x00")).status_code == 303
     assert versions(app) == [(1, False, "ok")]
 
