@@ -473,3 +473,24 @@ def test_the_editor_says_when_the_app_config_changed_under_a_saved_version(make_
     assert response.status_code == 303
     assert client2.get(f"{API}/forms/tracking").json["texts"]["t"] == "Новый заголовок из кода"
     assert "app config changed since" not in client2.get(LIST).get_data(as_text=True)
+
+
+def test_the_cli_lists_edited_forms_and_hands_one_back_to_the_app_config(app, client, marketer):
+    runner = app.test_cli_runner()
+    config, _, _ = live_json(client)
+    config["triggers"] = {"delay_s": 20}
+    assert save_json(client, config).status_code == 303
+    listed = runner.invoke(args=["phonecapture", "forms", "list"])
+    assert listed.exit_code == 0
+    assert "tracking\tpopup\ton\tversion 1, saved by marketer@127.0.0.1" in listed.output
+    assert "callback\tinline\ton\tapp config\n" in listed.output
+    assert runner.invoke(args=["phonecapture", "forms", "use-config", "nope", "--actor", "ops",
+                               "--note", "x"]).exit_code != 0
+    done = runner.invoke(args=["phonecapture", "forms", "use-config", "tracking", "--actor", "ops@example.com",
+                               "--note", "popup broke checkout"])
+    assert done.exit_code == 0 and "version 2 shows the app config" in done.output
+    assert versions(app)[-1] == (2, True, "popup broke checkout")
+    assert audits(app)[-1][:4] == ("config_change", "tracking", "ops@example.com", "cli")
+    assert client.get(f"{API}/forms/tracking").json["triggers"] == {"d": 60}
+    again = runner.invoke(args=["phonecapture", "forms", "use-config", "tracking", "--actor", "ops", "--note", "x"])
+    assert "already shows the app config" in again.output
