@@ -33,14 +33,18 @@ admin_bp = Blueprint("phonecapture_admin", __name__, template_folder="templates"
 REPORT_ROLES = frozenset({"admin", "marketer", "analyst"})
 #: roles that may open the Leads page and show a full number there (admin_leads.py)
 LEADS_ROLES = frozenset({"admin", "manager"})
+#: roles that may open the form editor (admin_forms.py: admin and marketer edit, analyst reads)
+FORMS_ROLES = frozenset({"admin", "marketer", "analyst"})
 #: the staff pages' menu, ru and en: (endpoint, roles that open it, label)
 NAV = {
     "ru": {"label": "Страницы для сотрудников", "pages": [
         ("phonecapture_admin.sources", REPORT_ROLES, "Источники"),
-        ("phonecapture_leads.leads", LEADS_ROLES, "Заявки")]},
+        ("phonecapture_leads.leads", LEADS_ROLES, "Заявки"),
+        ("phonecapture_admin_forms.forms_list", FORMS_ROLES, "Формы")]},
     "en": {"label": "Staff pages", "pages": [
         ("phonecapture_admin.sources", REPORT_ROLES, "Sources"),
-        ("phonecapture_leads.leads", LEADS_ROLES, "Leads")]},
+        ("phonecapture_leads.leads", LEADS_ROLES, "Leads"),
+        ("phonecapture_admin_forms.forms_list", FORMS_ROLES, "Forms")]},
 }
 DEFAULT_DAYS = 30
 

@@ -313,7 +313,9 @@ def create_submission():
         form_id = body.get("form_id")
         if not isinstance(form_id, str) or not form_id:
             return error(422, "invalid", "form_id is required.", {"form_id": ["Required."]})
-        spec = state.forms.get(form_id)
+        # The version the visitor was shown (its token says which), whatever was saved since:
+        # an edit in the admin never refuses a form already on someone's screen.
+        spec = leads.shown_spec(state, form_id, body.get("token"))
         if spec is None or not spec.active:
             return error(404, "unknown_form", UNKNOWN_FORM)
         type_errors = _type_errors(body, spec)

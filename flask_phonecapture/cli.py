@@ -322,3 +322,8 @@ def report(days, since, until, form_id, by, first_touch, fmt):
                                          first_touch=first_touch))
     else:
         click.echo(report_output.to_table(rows, since=since, until=until, by=by, first_touch=first_touch), nl=False)
+
+
+from .forms_cli import forms_group  # noqa: E402  (forms edited in the admin)
+
+cli.add_command(forms_group)

@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "PHONECAPTURE_URL_PREFIX": "/phonecapture",
     #: Forms: a dict {form_id: config}, or a path to a JSON file holding that dict.
     "PHONECAPTURE_FORMS": {},
+    #: Seconds a process keeps the forms marketers edit in the admin (/phonecapture/admin/forms)
+    #: before it looks for a newer saved version (one small query); 0 looks on every request.
+    "PHONECAPTURE_FORMS_CACHE_S": 5,
     #: Encryption keyring "kid:base64key,kid2:base64key" (32-byte keys); the first encrypts,
     #: all decrypt; `flask phonecapture keys rotate` moves stored values to the first (see
     #: "Rotating encryption keys"). Unset: a key file is generated in the instance folder (demo only).

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from . import config as cfg
 from .crypto import Keyring, load_keyring
 from .forms import FormSpec, load_forms
+from .formstore import FormRegistry
 
 log = logging.getLogger("flask_phonecapture")
 
@@ -24,7 +25,7 @@ class State:
     db: Any
     keyring: Keyring
     demo_keys: bool
-    forms: dict[str, FormSpec]
+    forms: "FormRegistry"  # a Mapping {form_id: live FormSpec} (formstore.py)
     queue: Any
     limiter: Any
     _provider: Any = None
@@ -122,7 +123,7 @@ class PhoneCapture:
                 raise cfg.ConfigError("refusing to start in production: " + "; ".join(problems))
 
         keyring, demo_keys = load_keyring(app.config, app.instance_path)
-        forms = load_forms(app.config["PHONECAPTURE_FORMS"], app.root_path)
+        forms = FormRegistry(load_forms(app.config["PHONECAPTURE_FORMS"], app.root_path), db)
 
         from .messaging.queue import make_queue
         from .ratelimit import make_limiter
@@ -146,11 +147,13 @@ class PhoneCapture:
 
         app.register_blueprint(privacy_bp, url_prefix=prefix)  # /privacy/erase
         from .admin import admin_bp
-
+        from .admin_forms import admin_forms_bp
         from .admin_leads import leads_bp
 
-        app.register_blueprint(admin_bp, url_prefix=prefix + "/admin")  # staff only (role_loader)
+        # staff only, each page its own roles from the host app's role_loader
+        app.register_blueprint(admin_bp, url_prefix=prefix + "/admin")  # /admin/sources
         app.register_blueprint(leads_bp, url_prefix=prefix + "/admin")  # /admin/leads: managers
+        app.register_blueprint(admin_forms_bp, url_prefix=prefix + "/admin/forms")  # marketers edit forms
         from .messaging import setup as setup_messaging
 
         setup_messaging(app, state, prefix)  # templates, sequences, /hooks/..., /u/<token>

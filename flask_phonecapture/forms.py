@@ -556,12 +556,24 @@ def _got(value) -> str:
 
 
 def _describe(form_id: str, error: ValidationError) -> str:
+    # A whole-form check names its key itself ("triggers: inline forms are always shown...").
+    parts = [f"{where}: {message}" if where else message for where, message in error_items(error)]
+    return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)
+
+
+def error_items(error: ValidationError, words=None) -> list[tuple[str, str]]:
+    """Each problem of a form config as (key path, message): ("triggers.delay_s", "must be ≥ 0
+    (got -5)"); the path is "" when a whole-form check names its key in the message itself.
+    ``words(item, got)``: a message in another language for a pydantic error item, or None."""
     parts = []
     for item in error.errors():
         loc = tuple(p for p in item["loc"] if p not in _UNION_TAGS)
         where = ".".join(str(p) for p in loc)
         message = item["msg"]
-        if item["type"] == "extra_forbidden":
+        own = words(item, _got(item.get("input"))) if words else None
+        if own:
+            message = own
+        elif item["type"] == "extra_forbidden":
             close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
             message = "unknown key" + (f"; did you mean {close[0]}?" if close else "")
         elif item["type"] == "string_type" and _TEXT_ONE in item["loc"]:  # a consent text
@@ -570,11 +582,14 @@ def _describe(form_id: str, error: ValidationError) -> str:
             message = str(item["ctx"]["error"])
         elif item["type"] == "int_type":
             message = f"must be a whole number (got {_got(item['input'])})"
+        elif item["type"] in ("greater_than_equal", "less_than_equal"):
+            bound = item["ctx"].get("ge", item["ctx"].get("le"))
+            sign = "≥" if item["type"] == "greater_than_equal" else "≤"
+            message = f"must be {sign} {bound} (got {_got(item['input'])})"
         elif item["type"] == "bool_type":
             message = f"must be true or false (got {_got(item['input'])})"
-        # A whole-form check names its key itself ("triggers: inline forms are always shown...").
-        parts.append(f"{where}: {message}" if where else message)
-    return f"PHONECAPTURE_FORMS[{form_id!r}] is invalid: " + "; ".join(parts)
+        parts.append((where, message))
+    return parts
 
 
 def load_forms(value, root_path: str = ".") -> dict[str, FormSpec]:

@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select, update
 from . import consent, contacts, messaging
 from .crypto import same
 from .forms import FormSpec
+from .formstore import TAG_LEN
 from .messaging import outbox
 from .messaging.texts import otp_text
 from .models import Message, Submission, Verification, new_id, utcnow
@@ -65,8 +66,9 @@ class RequestMeta:
 
 
 # -- submit token ------------------------------------------------------------
-# "<issued at, ms, base 36>.<96-bit HMAC of form id and time>": 25 characters, because it travels
-# in every public form config (the widget's weight budget); the MAC binds it to its form.
+# "<issued at, ms, base 36>[~lang]-<version>.<96-bit HMAC of form id and head>": 34 characters,
+# short because it travels in every public form config (the widget's weight budget); the MAC binds
+# it to its form. <version> is the start of the FormSpec.version shown (formstore.FormRegistry.seen).
 def _token_mac(state, form_id: str, issued: str) -> str:
     mac = hmac.new(state.keyring.token_secret(), f"submit:{form_id}:{issued}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()[:12]).decode()
@@ -79,14 +81,35 @@ def issue_token(state, spec: FormSpec, locale: str | None = None) -> str:
     head = _base36(int(time.time() * 1000))
     if locale and locale != spec.effective_locale:
         head += f"~{locale}"
+    head += "-" + spec.version[:TAG_LEN]  # which version of the form was shown
     return f"{head}.{_token_mac(state, spec.id, head)}"
+
+
+def _token_parts(token) -> tuple[str, str, str]:
+    """(issued, lang, version tag) of a token's head, "" for each part it lacks (tokens issued
+    before forms were versioned carry no tag)."""
+    head = token.partition(".")[0] if isinstance(token, str) else ""
+    head, _, tag = head.partition("-")
+    issued, _, lang = head.partition("~")
+    return issued, lang, tag
 
 
 def token_locale(spec: FormSpec, token) -> str:
     """The language a token says its form was shown in (check_token vouches for it)."""
-    head = token.partition(".")[0] if isinstance(token, str) else ""
-    lang = head.partition("~")[2]
+    lang = _token_parts(token)[1]
     return lang if lang in UI else spec.effective_locale
+
+
+def token_tag(token) -> str | None:
+    """The version tag a token says its form was shown in (check_token vouches for it)."""
+    tag = _token_parts(token)[2]
+    return tag if len(tag) == TAG_LEN and all(c in "0123456789abcdef" for c in tag) else None
+
+
+def shown_spec(state, form_id: str, token) -> FormSpec | None:
+    """The version of the form the token was issued with, else the live one (None: no such form).
+    A form edited between showing and submitting is judged, and recorded, as it was shown."""
+    return state.forms.seen(form_id, token_tag(token))
 
 
 def _base36(n: int) -> str:
@@ -104,9 +127,10 @@ def check_token(state, form_id: str, token: str | None) -> int:
         raise LeadError(400, "invalid_token", "The submit token is missing; reload the form.",
                         fields={"token": ["Missing."]})
     head, _, mac = token.partition(".")
-    issued, tilde, lang = head.partition("~")
+    issued, lang, tag = _token_parts(token)
     if not (0 < len(issued) <= 12 and issued.isalnum() and issued.isascii()
-            and (not tilde or lang in UI) and same(mac, _token_mac(state, form_id, head))):
+            and ("~" not in head or lang in UI) and ("-" not in head or token_tag(token))
+            and same(mac, _token_mac(state, form_id, head))):
         raise LeadError(400, "invalid_token", "The submit token is not valid for this form; reload the form.",
                         fields={"token": ["Invalid."]})
     age_ms = int(time.time() * 1000) - int(issued, 36)

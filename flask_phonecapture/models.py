@@ -238,6 +238,32 @@ class Suppression(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class FormVersion(Base):
+    """A form as a marketer saved it in the admin (formstore.py, admin_forms.py).
+
+    Rows are only ever added: the newest row of a form is live; ``config`` None means "as in the
+    app config" (back to ``PHONECAPTURE_FORMS``). ``number`` counts 1, 2, 3... per form and is the
+    optimistic lock of the edit page: two saves on the same number can't both land (unique).
+    ``spec_version`` is the ``FormSpec.version`` the row stood for when it was saved (what
+    submissions record), ``config_version`` the app config's then. ``note`` says what changed and why, numbers scrubbed.
+    """
+
+    __tablename__ = "phonecapture_form_version"
+    __table_args__ = (UniqueConstraint("form_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    config: Mapped[dict | None] = mapped_column(JSON)
+    spec_version: Mapped[str] = mapped_column(String(16), default="")
+    #: ``FormSpec.version`` of the app config's form when this was saved: the editor says when the
+    #: config changed since (a deploy that the saved version still overrides).
+    config_version: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
 class AuditRecord(Base):
     """Append-only and hash-chained: each row's hash covers the previous row's hash."""
 

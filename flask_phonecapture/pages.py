@@ -146,6 +146,8 @@ def form_page(form_id: str):
         form = submission_form(spec, formdata=None, locale=locale)
         form.put_source("page_url", request.referrer)
         return _form_page(spec, form, locale)
+    # Judged and recorded as the version the visitor was shown (the token says which).
+    spec = leads.shown_spec(state, spec.id, request.form.get("token")) or spec
     locale = leads.token_locale(spec, request.form.get("token"))
     t = _speak(spec, locale)
     form = submission_form(spec, locale=locale)  # request.form, CSRF checked

@@ -1,0 +1,449 @@
+"""Forms marketers edit without a deploy: ``/admin/forms`` (list), ``/admin/forms/<id>`` (edit),
+``/admin/forms/<id>/history`` (versions, diffs, restore).
+
+Who may do what is the host app's word (``@phonecapture.role_loader``): admin and marketer edit,
+analyst reads, anyone else gets 403. Consent purposes, their wording and required flags are legal
+text: only an admin changes them (a marketer's save that touches them is refused, 403). Every save
+is a new version (formstore.save: optimistic lock on the version number, ``config_change`` audit
+record, the note's numbers scrubbed), validated with the start-up schema (forms.FormSpec).
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from . import formstore
+from .admin import FORMS_ROLES, staff_nav
+from .admin_forms_texts import TEXTS
+from .extension import get_state
+from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
+from .language import asked_language, page_language
+from .netutil import client_ip
+
+admin_forms_bp = Blueprint("phonecapture_admin_forms", __name__, template_folder="templates")
+
+EDIT_ROLES = frozenset({"admin", "marketer"})
+VIEW_ROLES = FORMS_ROLES  # analyst reads only
+#: Only these may change consent purposes, wording and required flags (legal text).
+CONSENT_ROLES = frozenset({"admin"})
+#: Largest edit the pages take, bytes (a form config is a few KB); more is a 413.
+MAX_BODY = 64 * 1024
+MODES = ("popup", "inline", "slidein", "exit_intent", "button")
+TEXT_KEYS = ("title", "offer", "purpose", "promise", "submit")
+#: Quick-edit fields: name -> the config key path they set (error messages link to them).
+PATHS = {"mode": "mode", "active": "active", **{k: f"texts.{k}" for k in TEXT_KEYS},
+         "delay_s": "triggers.delay_s", "scroll_pct": "triggers.scroll_pct",
+         "include": "targeting.include", "exclude": "targeting.exclude", "device": "targeting.device",
+         "after_close_days": "frequency.after_close_days", "after_submit_days": "frequency.after_submit_days"}
+
+def _locale() -> str:
+    return page_language(TEXTS)
+
+
+def _roles() -> set[str]:
+    return get_state().extension.current_roles()
+
+
+def _can_edit() -> bool:
+    return bool(_roles() & EDIT_ROLES)
+
+
+def _actor_role() -> tuple[str, str]:
+    """Who saves, for the history and the audit: the host app's ``@phonecapture.actor_loader``
+    (the Leads page asks the same), else "role:marketer@client ip" (the extension knows roles only)."""
+    roles = _roles()
+    role = next((r for r in ("admin", "marketer", "analyst") if r in roles), "")
+    ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"]) or "unknown"
+    return get_state().extension.current_actor() or f"role:{role}@{ip}", role
+
+
+admin_forms_bp.context_processor(staff_nav)
+
+
+@admin_forms_bp.before_request
+def _staff_only():
+    _locale()
+    request.max_content_length = MAX_BODY
+    if not _roles() & VIEW_ROLES:
+        abort(403)
+    if request.method == "POST" and not _can_edit():
+        abort(403)
+
+
+@admin_forms_bp.errorhandler(HTTPException)
+def _error_page(exc: HTTPException):
+    locale = _locale()
+    title, text = TEXTS[locale]["errors"].get(exc.code, (exc.name, exc.description or ""))
+    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text,
+                                     locale=locale), exc.code)
+
+
+@admin_forms_bp.errorhandler(OperationalError)
+def _db_down(exc):  # a lost connection, a statement timeout: a 503 to retry, never a 500
+    current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
+    get_state().db.session.rollback()
+    locale = _locale()
+    title, text = TEXTS[locale]["errors"][503]
+    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text, locale=locale),
+                     503, **{"Retry-After": "60"})
+
+
+def _no_store(body, status=200, **headers):
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.vary.add("Accept-Language")
+    response.headers.update(headers)
+    return response
+
+
+# -- forms ------------------------------------------------------------------------
+class QuickForm(FlaskForm):
+    """The settings a marketer tunes most; everything else is in the JSON editor."""
+
+    base = HiddenField()
+    mode = SelectField(choices=MODES)
+    active = BooleanField()
+    title = StringField(validators=[Length(max=500)])
+    offer = StringField(validators=[Length(max=500)])
+    purpose = StringField(validators=[Length(max=500)])
+    promise = StringField(validators=[Length(max=500)])
+    submit = StringField(validators=[Length(max=500)])
+    delay_s = StringField(validators=[Length(max=20)])
+    scroll_pct = StringField(validators=[Length(max=20)])
+    include = TextAreaField(validators=[Length(max=5000)])
+    exclude = TextAreaField(validators=[Length(max=5000)])
+    device = SelectField(choices=("any", "mobile", "desktop"))
+    after_close_days = StringField(validators=[Length(max=20)])
+    after_submit_days = StringField(validators=[Length(max=20)])
+    note = TextAreaField(validators=[DataRequired(), Length(max=500)])
+
+
+class JsonForm(FlaskForm):
+    base = HiddenField()
+    config = TextAreaField(validators=[InputRequired(), Length(max=MAX_BODY)])
+    note = TextAreaField(validators=[DataRequired(), Length(max=500)])
+
+
+class RestoreForm(FlaskForm):
+    base = HiddenField()
+
+
+def _localise(form, t):
+    if hasattr(form, "note"):
+        form.note.validators[0].message = t["note_required"]
+    if isinstance(form, JsonForm):
+        form.config.validators[0].message = t["json_required"]
+    if isinstance(form, QuickForm):
+        form.mode.choices = [(m, t["modes"][m]) for m in MODES]
+        form.device.choices = [(d, t["devices"][d]) for d in ("any", "mobile", "desktop")]
+    return form
+
+
+def _fill_quick(form: QuickForm, config: dict) -> None:
+    texts, triggers = config.get("texts") or {}, config.get("triggers") or {}
+    targeting, frequency = config.get("targeting") or {}, config.get("frequency") or {}
+    form.mode.data = config.get("mode")
+    form.active.data = config.get("active", True)
+    for key in TEXT_KEYS:
+        form[key].data = texts.get(key) or ""
+    for key in ("delay_s", "scroll_pct"):
+        form[key].data = "" if triggers.get(key) is None else str(triggers[key])
+    form.include.data = "\n".join(targeting.get("include") or [])
+    form.exclude.data = "\n".join(targeting.get("exclude") or [])
+    form.device.data = targeting.get("device", "any")
+    for key in ("after_close_days", "after_submit_days"):
+        form[key].data = "" if frequency.get(key) is None else str(frequency[key])
+
+
+def _number(text: str):
+    """A typed number: an int, None when blank, else the text itself (the schema says what's wrong)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    return int(text) if re.fullmatch(r"-?\d{1,18}", text) else text
+
+
+def _set(config: dict, section: str, key: str, value) -> None:
+    part = dict(config.get(section) or {})
+    if value is None or value == "" or value == []:
+        part.pop(key, None)
+    else:
+        part[key] = value
+    if part:
+        config[section] = part
+    else:
+        config.pop(section, None)
+
+
+def _apply_quick(config: dict, form: QuickForm) -> dict:
+    """The live config with the quick fields applied; sections the mode ignores are dropped (the
+    schema refuses them: an inline form has no triggers)."""
+    out = copy.deepcopy(config)
+    out["mode"] = form.mode.data
+    if form.active.data:
+        out.pop("active", None)
+    else:
+        out["active"] = False
+    for key in TEXT_KEYS:
+        _set(out, "texts", key, (form[key].data or "").strip() or None)
+    for key in ("delay_s", "scroll_pct"):
+        _set(out, "triggers", key, _number(form[key].data))
+    for key in ("include", "exclude"):
+        _set(out, "targeting", key, [line.strip() for line in (form[key].data or "").splitlines() if line.strip()])
+    _set(out, "targeting", "device", None if form.device.data == "any" else form.device.data)
+    for key in ("after_close_days", "after_submit_days"):
+        _set(out, "frequency", key, _number(form[key].data))
+    for key in IGNORED_KEYS.get(out["mode"], {}):
+        out.pop(key, None)
+    for section, subkeys in IGNORED_SUBKEYS.get(out["mode"], {}).items():
+        for sub in subkeys:
+            _set(out, section, sub, None)
+    return out
+
+
+def _pretty(config: dict | None) -> str:
+    return json.dumps(config, ensure_ascii=False, indent=2)
+
+
+# -- pages ----------------------------------------------------------------------------
+def _spec_or_404(form_id: str):
+    state = get_state()
+    if form_id not in state.forms:
+        abort(404)
+    return state, state.forms.live(fresh=True)[form_id]
+
+
+def _lang_args() -> dict:
+    lang = asked_language(TEXTS)
+    return {"lang": lang} if lang else {}
+
+
+def _config_changed(state, form_id: str) -> bool:
+    """A saved version is live and the app config's form changed since it was saved (a deploy
+    the saved version still overrides)."""
+    row = state.forms.live_row(form_id)
+    return bool(row and not row.from_config and row.config_version
+                and row.config_version != state.forms.base[form_id].version)
+
+
+@admin_forms_bp.get("")
+def forms_list():
+    locale = _locale()
+    state = get_state()
+    live = state.forms.live(fresh=True)
+    rows = [(form_id, live[form_id], state.forms.live_row(form_id), _config_changed(state, form_id))
+            for form_id in sorted(state.forms)]
+    return _no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=TEXTS[locale],
+                                     locale=locale, can_edit=_can_edit(), lang=_lang_args()))
+
+
+def _edit_page(form_id: str, *, quick=None, raw=None, errors=(), status=200, notice=None, which=None):
+    locale = _locale()
+    t = TEXTS[locale]
+    state, spec = _spec_or_404(form_id)
+    config = formstore.config_of(spec)
+    number = formstore.current_number(state, form_id)
+    if quick is None:
+        quick = _localise(QuickForm(formdata=None, base=str(number)), t)
+        _fill_quick(quick, config)
+    if raw is None:
+        raw = _localise(JsonForm(formdata=None, base=str(number), config=_pretty(config)), t)
+    body = render_template("phonecapture/admin/forms_edit.html", form_id=form_id, spec=spec, quick=quick,
+                           raw=raw, errors=list(errors), which=which, t=t, locale=locale, notice=notice,
+                           can_edit=_can_edit(), number=number, live_row=state.forms.live_row(form_id),
+                           config_changed=_config_changed(state, form_id),
+                           lang=_lang_args(), field_errors={f: m for f, m, _ in errors if f})
+    return _no_store(body, status)
+
+
+@admin_forms_bp.get("/<form_id>")
+def edit(form_id: str):
+    saved = request.args.get("saved", type=int)
+    t = TEXTS[_locale()]
+    return _edit_page(form_id, notice=t["saved"].format(n=saved) if saved else None)
+
+
+def _base_of(form) -> int:
+    try:
+        return int(form.base.data)
+    except (TypeError, ValueError):
+        abort(400)
+
+
+def _form_errors(form, t) -> list[tuple[str | None, str, str | None]]:
+    """WTForms' refusals as (field name, message, key path)."""
+    if form.errors.get("csrf_token"):
+        return [(None, t["csrf"], None)]
+    return [(name, msgs[0], None) for name, msgs in form.errors.items() if name != "base"]
+
+
+def _ru_words(item: dict, got: str) -> str | None:
+    """The schema's commonest refusals in Russian (the rest stay in the start-up check's English)."""
+    kind, ctx = item["type"], item.get("ctx") or {}
+    if kind == "int_type":
+        return f"нужно целое число (введено {got})"
+    if kind == "greater_than_equal":
+        return f"должно быть не меньше {ctx.get('ge')} (введено {got})"
+    if kind == "less_than_equal":
+        return f"должно быть не больше {ctx.get('le')} (введено {got})"
+    if kind == "missing":
+        return "обязательный ключ"
+    if kind == "string_too_long":
+        return f"не длиннее {ctx.get('max_length')} символов"
+    if kind == "string_too_short":
+        return f"не короче {ctx.get('min_length')} символов"
+    return None
+
+
+def _schema_errors(exc: ValidationError, fields: bool) -> list[tuple[str | None, str, str | None]]:
+    out = []
+    for where, message in error_items(exc, _ru_words if _locale() == "ru" else None):
+        field = next((name for name, path in PATHS.items() if where == path or where.startswith(path + ".")),
+                     None) if fields else None
+        out.append((field, f"{where}: {message}" if where else message, where))
+    return out
+
+
+def _save(form_id: str, spec, config: dict, *, base: int, note: str):
+    """Validate and save; (status, errors) on refusal, or a redirect to the edit page."""
+    state = get_state()
+    t = TEXTS[_locale()]
+    live_config = formstore.config_of(state.forms.live(fresh=True)[form_id])
+    if "\\u0000" in json.dumps(config):  # PostgreSQL can't store it (and no text needs it)
+        return 422, [(None, t["nul"], None)]
+    try:
+        new = formstore.parse(form_id, config)
+    except ValidationError as exc:
+        return 422, _schema_errors(exc, True)
+    except TypeError:
+        return 422, [(None, t["not_object"], None)]
+    if formstore.config_of(new) == live_config:  # a version with no change would only clutter the history
+        return 422, [(None, t["no_change"], None)]
+    if (formstore.config_of(new).get("consents") != live_config.get("consents")
+            and not _roles() & CONSENT_ROLES):
+        return 403, [(None, t["consents_admin"], "consents")]
+    actor, role = _actor_role()
+    try:
+        row = formstore.save(state, form_id, new, base=base, actor=actor, role=role, note=note,
+                             origin="admin/forms")
+    except formstore.StaleEdit as exc:
+        who = state.forms.live_row(form_id, fresh=True)
+        return 409, [(None, t["stale"].format(n=exc.number, actor=who.actor if who else "?"), None)]
+    return redirect(url_for(".edit", form_id=form_id, saved=row.number, **_lang_args()), 303), None
+
+
+@admin_forms_bp.post("/<form_id>")
+def save_quick(form_id: str):
+    t = TEXTS[_locale()]
+    state, spec = _spec_or_404(form_id)
+    form = _localise(QuickForm(), t)
+    if not form.validate():
+        status = 400 if form.errors.get("csrf_token") else 422
+        return _edit_page(form_id, quick=form, errors=_form_errors(form, t), status=status, which="quick")
+    base = _base_of(form)
+    config = _apply_quick(formstore.config_of(spec), form)
+    result, errors = _save(form_id, spec, config, base=base, note=form.note.data)
+    if errors is None:
+        return result
+    return _edit_page(form_id, quick=form, errors=errors, status=result, which="quick")
+
+
+@admin_forms_bp.post("/<form_id>/json")
+def save_json(form_id: str):
+    t = TEXTS[_locale()]
+    state, spec = _spec_or_404(form_id)
+    form = _localise(JsonForm(), t)
+    if not form.validate():
+        status = 400 if form.errors.get("csrf_token") else 422
+        errors = [("json-note" if name == "note" else name, text, path) for name, text, path in _form_errors(form, t)]
+        return _edit_page(form_id, raw=form, errors=errors, status=status, which="json")
+    base = _base_of(form)
+    try:
+        config = json.loads(form.config.data)
+    except json.JSONDecodeError as exc:
+        error = t["bad_json"].format(line=exc.lineno, col=exc.colno, msg=exc.msg)
+        return _edit_page(form_id, raw=form, errors=[("config", error, None)], status=400, which="json")
+    except ValueError:  # a number past Python's 4,300 digits
+        return _edit_page(form_id, raw=form, errors=[("config", t["long_number"], None)], status=400, which="json")
+    except RecursionError:
+        return _edit_page(form_id, raw=form, errors=[("config", t["not_object"], None)], status=400, which="json")
+    if not isinstance(config, dict):
+        return _edit_page(form_id, raw=form, errors=[("config", t["not_object"], None)], status=400, which="json")
+    if "id" in config:
+        if config["id"] != form_id:
+            return _edit_page(form_id, raw=form, errors=[("config", t["id_key"], "id")], status=422, which="json")
+        config.pop("id")
+    result, errors = _save(form_id, spec, config, base=base, note=form.note.data)
+    if errors is None:
+        return result
+    errors = [("config", message, where) for _, message, where in errors]
+    return _edit_page(form_id, raw=form, errors=errors, status=result, which="json")
+
+
+# -- history ---------------------------------------------------------------------------
+@admin_forms_bp.get("/<form_id>/history")
+def history(form_id: str):
+    locale = _locale()
+    t = TEXTS[locale]
+    state, _ = _spec_or_404(form_id)
+    rows = formstore.history(state, form_id)
+    base_config = formstore.config_of(state.forms.base[form_id])
+    entries = []
+    for i, row in enumerate(rows):
+        previous = rows[i + 1].config if i + 1 < len(rows) else base_config
+        previous = base_config if previous is None else previous
+        current = base_config if row.config is None else row.config
+        diff = list(difflib.unified_diff(_pretty(previous).splitlines(), _pretty(current).splitlines(),
+                                         fromfile=f"v{row.number - 1}", tofile=f"v{row.number}", lineterm="", n=2))
+        entries.append((row, diff[2:]))  # without the ---/+++ header lines
+    number = rows[0].number if rows else 0
+    restore = _localise(RestoreForm(formdata=None, base=str(number)), t)
+    return _no_store(render_template("phonecapture/admin/forms_history.html", form_id=form_id, entries=entries,
+                                     t=t, locale=locale, can_edit=_can_edit(), restore=restore, number=number,
+                                     lang=_lang_args()))
+
+
+@admin_forms_bp.post("/<form_id>/restore/<int:number>")
+def restore(form_id: str, number: int):
+    """Make version ``number`` (0: the app config) live again, as a new version."""
+    locale = _locale()
+    t = TEXTS[locale]
+    state, spec = _spec_or_404(form_id)
+    form = RestoreForm()
+    if not form.validate():
+        abort(400)
+    base = _base_of(form)
+    if number == 0:
+        target, note = None, t["restored_config_note"]
+    else:
+        row = next((r for r in formstore.history(state, form_id) if r.number == number), None)
+        if row is None:
+            abort(404)
+        target, note = row.config, t["restored_note"].format(n=number)
+    try:
+        new = None if target is None else formstore.parse(form_id, target)
+    except (ValidationError, TypeError):
+        abort(422)
+    consents = formstore.config_of(new or state.forms.base[form_id]).get("consents")
+    if consents != formstore.config_of(spec).get("consents") and not _roles() & CONSENT_ROLES:
+        body = render_template("phonecapture/admin/message.html", title=t["errors"][403][0],
+                               text=t["consents_admin"], locale=locale)
+        return _no_store(body, 403)
+    actor, role = _actor_role()
+    try:
+        row = formstore.save(state, form_id, new, base=base, actor=actor, role=role, note=note,
+                             origin="admin/forms")
+    except formstore.StaleEdit:
+        abort(409)
+    return redirect(url_for(".edit", form_id=form_id, saved=row.number, **_lang_args()), 303)
