@@ -78,23 +78,23 @@ def test_the_page_shows_each_sources_counts_and_rates(app, client, marketer, tra
     assert f"All forms, {days_ago(29)} to {today()} (UTC days)" in html
     assert cells(html) == [
         ["Form", "Source", "Impressions", "Opens", "Closes", "Submit errors", "Submissions", "Verified",
-         "Verified %", "Verified per 1,000 impressions"],
-        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50.0", "125.0"],
-        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0.0"],
-        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100.0", "–"],
-        ["Total", "12", "2", "0", "0", "3", "2", "66.7", "166.7"],
+         "Verified %", "Verified per 1,000 impressions", "Conversions", "Conversions per verified number %"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50.0", "125.0", "0", "0.0"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0.0", "0", "–"],
+        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100.0", "–", "0", "0.0"],
+        ["Total", "12", "2", "0", "0", "3", "2", "66.7", "166.7", "0", "0.0"],
     ]
     assert '<th scope="row" class="phonecapture-label">ya</th>' in html
 
 
 def test_filters_by_form_and_groups_by_medium(app, client, marketer, traffic):
     html = client.get(PAGE, query_string={"form": "callback", "by": "utm_medium"}).get_data(as_text=True)
-    assert cells(html)[1:] == [["callback", "cpc", "–", "–", "–", "–", "1", "1", "100.0", "–"],
-                               ["callback", "(none)", "–", "–", "–", "–", "1", "0", "0.0", "–"],
-                               ["Total", "–", "–", "–", "–", "2", "1", "50.0", "–"]]
+    assert cells(html)[1:] == [["callback", "cpc", "–", "–", "–", "–", "1", "1", "100.0", "–", "0", "0.0"],
+                               ["callback", "(none)", "–", "–", "–", "–", "1", "0", "0.0", "–", "0", "–"],
+                               ["Total", "–", "–", "–", "–", "2", "1", "50.0", "–", "0", "0.0"]]
     assert '<option selected value="callback">' in html
     by_form = cells(client.get(PAGE, query_string={"by": "form"}).get_data(as_text=True))
-    assert by_form[0][:2] == ["Form", "Impressions"] and by_form[1] == ["callback", "12", "2", "0", "0", "2", "1", "50.0", "83.3"]
+    assert by_form[0][:2] == ["Form", "Impressions"] and by_form[1] == ["callback", "12", "2", "0", "0", "2", "1", "50.0", "83.3", "0", "0.0"]
 
 
 def test_an_empty_period_says_so(app, client, marketer, traffic):
@@ -139,10 +139,10 @@ def test_the_csv_link_downloads_the_same_report(app, client, marketer, traffic):
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert table == [
         ["form", "source", "impressions", "opens", "closes", "submit_errors", "submissions", "verified",
-         "verification_rate", "verified_per_1000_impressions"],
-        ["callback", "ya", "8", "2", "0", "0", "2", "1", "0.5", "125.0"],
-        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "", "0.0"],
-        ["(total)", "", "12", "2", "0", "0", "2", "1", "0.5", "83.3"],
+         "verification_rate", "verified_per_1000_impressions", "conversions", "conversions_per_verified"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "0.5", "125.0", "0", "0.0"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "", "0.0", "0", ""],
+        ["(total)", "", "12", "2", "0", "0", "2", "1", "0.5", "83.3", "0", "0.0"],
     ]
 
 
@@ -192,11 +192,12 @@ def test_a_russian_browser_gets_the_page_in_russian(app, client, marketer, traff
     assert f"Все формы, с {since} по {until} (дни по UTC), разбивка по utm_source" in html
     assert cells(html) == [
         ["Форма", "Источник", "Показы", "Открытия", "Закрытия", "Ошибки отправки", "Заявки", "Подтверждено",
-         "Подтверждено, %", "Подтверждённых на 1000 показов"],
-        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50,0", "125,0"],
-        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0,0"],
-        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100,0", "–"],
-        ["Итого", "12", "2", "0", "0", "3", "2", "66,7", "166,7"],
+         "Подтверждено, %", "Подтверждённых на 1000 показов", "Конверсии",
+         "Конверсий на подтверждённый номер, %"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50,0", "125,0", "0", "0,0"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0,0", "0", "–"],
+        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100,0", "–", "0", "0,0"],
+        ["Итого", "12", "2", "0", "0", "3", "2", "66,7", "166,7", "0", "0,0"],
     ]
     assert '<span class="phonecapture-vh">нет</span>' in html  # the dash of a rate, read out
     for text in ("Скачать отчёт в CSV", "Что значат столбцы", "<dt>Заявки</dt>", ">Показать</button>",

@@ -179,25 +179,28 @@ def test_cli_prints_a_table_for_the_last_30_days(app, traffic):
     lines = result.output.splitlines()
     assert lines[0] == f"Sources of phone numbers, {days_ago(29)} to {today()} (UTC), by utm_source"
     assert lines[2].split() == ["form", "source", "impressions", "opens", "closes", "submit", "errors",
-                                "submissions", "verified", "verified", "%", "verified/1000", "impr."]
-    assert lines[4].split() == ["callback", "ya", "10", "4", "1", "1", "3", "2", "66.7", "200.0"]
-    assert lines[6].split() == ["callback", "vk", "0", "0", "0", "0", "1", "0", "0.0", "–"]
-    assert lines[-1].split() == ["total", "17", "5", "1", "1", "6", "4", "66.7", "235.3"]
+                                "submissions", "verified", "verified", "%", "verified/1000", "impr.",
+                                "conversions", "conv./verified", "%"]
+    assert lines[4].split() == ["callback", "ya", "10", "4", "1", "1", "3", "2", "66.7", "200.0", "0", "0.0"]
+    assert lines[6].split() == ["callback", "vk", "0", "0", "0", "0", "1", "0", "0.0", "–", "0", "–"]
+    assert lines[-1].split() == ["total", "17", "5", "1", "1", "6", "4", "66.7", "235.3", "0", "0.0"]
 
 
 def test_cli_csv_and_json_carry_the_same_numbers(app, traffic):
     table = list(csv.DictReader(io.StringIO(cli(app, "--format", "csv", "--form", "callback").output)))
     assert table[0] == {"form": "callback", "source": "ya", "impressions": "10", "opens": "4", "closes": "1",
                         "submit_errors": "1", "submissions": "3", "verified": "2",
-                        "verification_rate": "0.6667", "verified_per_1000_impressions": "200.0"}
+                        "verification_rate": "0.6667", "verified_per_1000_impressions": "200.0",
+                        "conversions": "0", "conversions_per_verified": "0.0"}
     assert table[-1]["form"] == "(total)" and table[-1]["submissions"] == "5"
     data = json.loads(cli(app, "--format", "json", "--by", "utm_medium", "--since", str(today()),
                           "--until", str(today())).output)
     assert data["by"] == "utm_medium" and data["since"] == str(today())
     assert data["rows"][0] == {"form_id": "callback", "source": "cpc", "impressions": None, "opens": None,
                                "closes": None, "submit_errors": None, "submissions": 3, "verified": 2,
-                               "total": False, "verification_rate": pytest.approx(2 / 3),
-                               "verified_per_1000": None}
+                               "conversions": 0, "value": {}, "total": False,
+                               "verification_rate": pytest.approx(2 / 3), "verified_per_1000": None,
+                               "conversions_per_verified": 0.0}
 
 
 @pytest.mark.parametrize("args, message", [
