@@ -134,10 +134,8 @@ def record_conversion(state, submission_id, kind="order", value=None, currency=N
     Raises :class:`ConversionError` (a ``ValueError``) for an unknown submission or a bad argument.
     A submission of an erased contact still takes conversions: they hold nothing personal.
     """
-    checked = check(state, kind, value, currency, external_id, occurred_at)
-    if not isinstance(submission_id, str) or not state.db.session.get(Submission, submission_id):
-        raise ConversionError("there is no submission with this id")
-    return _store(state, submission_id, checked)
+    return record(state, submission_id=submission_id, kind=kind, value=value, currency=currency,
+                  external_id=external_id, occurred_at=occurred_at)[0]
 
 
 def record_conversion_for_phone(state, phone, kind="order", value=None, currency=None, external_id=None,
@@ -150,7 +148,24 @@ def record_conversion_for_phone(state, phone, kind="order", value=None, currency
     up and forgotten: it is not stored, logged, or put in an error message. An erased contact can't
     be found by its number any more (erasure cleared its blind index): record by submission id.
     """
+    return record(state, phone=phone, region=region, kind=kind, value=value, currency=currency,
+                  external_id=external_id, occurred_at=occurred_at)[0]
+
+
+def record(state, *, submission_id=None, phone=None, region: str = "RU", kind="order", value=None,
+           currency=None, external_id=None, occurred_at=None) -> tuple[Conversion, bool]:
+    """(conversion, made now): False when ``(kind, external_id)`` was recorded before (the CLI says so)."""
     checked = check(state, kind, value, currency, external_id, occurred_at)
+    if phone is None:
+        if not isinstance(submission_id, str) or not state.db.session.get(Submission, submission_id):
+            raise ConversionError("there is no submission with this id")
+    else:
+        submission_id = _attribute(state, phone, region, checked.occurred_at)
+    return _store(state, submission_id, checked)
+
+
+def _attribute(state, phone, region: str, occurred_at: datetime) -> str:
+    """The submission a conversion of ``phone`` at ``occurred_at`` is attributed to (see above)."""
     try:
         e164 = parse_phone(phone, region).e164
     except PhoneError as exc:
@@ -161,28 +176,26 @@ def record_conversion_for_phone(state, phone, kind="order", value=None, currency
         raise ConversionError("no lead left this number (or it was erased)")
     submission_id = session.execute(
         select(Submission.id)
-        .where(Submission.contact_id == contact_id, Submission.created_at <= checked.occurred_at)
+        .where(Submission.contact_id == contact_id, Submission.created_at <= occurred_at)
         .order_by(case((Submission.verified_at.is_not(None), 0), else_=1),
                   Submission.created_at.desc(), Submission.id.desc())
         .limit(1)).scalar()
     if submission_id is None:
         raise ConversionError("this number left no submission before the conversion's time")
-    return _store(state, submission_id, checked)
+    return submission_id
 
 
-def _store(state, submission_id: str, c: _Checked) -> Conversion:
+def _store(state, submission_id: str, c: _Checked) -> tuple[Conversion, bool]:
     session = state.db.session
     row = dict(id=new_id(), submission_id=submission_id, kind=c.kind, value=c.value, currency=c.currency,
                external_id=c.external_id, occurred_at=c.occurred_at, created_at=utcnow())
     made = _insert(session, row)
+    session.commit()  # then read: what is returned is loaded, not expired by the commit
     if not made:
-        existing = _existing(session, c.kind, c.external_id)
-        session.commit()
-        return existing
-    session.commit()
+        return _existing(session, c.kind, c.external_id), False
     conversion = session.get(Conversion, row["id"])
     conversion_recorded.send(current_app._get_current_object(), conversion=conversion)
-    return conversion
+    return conversion, True
 
 
 def _existing(session, kind: str, external_id: str) -> Conversion:
@@ -200,21 +213,16 @@ def _insert(session, row: dict) -> bool:
     if row["external_id"] is None:
         session.execute(insert(_conversions).values(**row))
         return True
-    if _existing_id(session, row) is not None:  # the common repeat: no write at all
-        return False
+    # No look before the insert: on SQLite a read first, then a write, is how two at once deadlock.
     upsert = _UPSERT.get(session.get_bind().dialect.name)
     if upsert is not None:
-        result = session.execute(upsert(_conversions).values(**row)
-                                 .on_conflict_do_nothing(index_elements=["kind", "external_id"]))
-        return bool(result.rowcount)
+        made = session.execute(upsert(_conversions).values(**row)
+                               .on_conflict_do_nothing(index_elements=["kind", "external_id"])
+                               .returning(_conversions.c.id)).scalar()
+        return made is not None  # (rowcount says -1 here with psycopg: RETURNING tells for sure)
     try:
         with session.begin_nested():
             session.execute(insert(_conversions).values(**row))
     except IntegrityError:
         return False
     return True
-
-
-def _existing_id(session, row: dict) -> str | None:
-    return session.execute(select(Conversion.id).where(Conversion.kind == row["kind"],
-                                                       Conversion.external_id == row["external_id"])).scalar()
