@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.reporting import beacon, days_ago, lead, today
+from tests.reporting import beacon, convert, days_ago, lead, today
 
 PAGE = "/phonecapture/admin/sources"
 CSV_URL = "/phonecapture/admin/sources.csv"
@@ -289,3 +289,55 @@ def test_both_languages_have_the_same_texts():
         assert set(ru[key]) == set(en[key])
     assert len(ru["terms"]) == len(en["terms"])
     assert set(en["errors"]) <= set(ru["errors"])  # English falls back to werkzeug's own words
+
+
+@pytest.fixture
+def sales(app, client, capsys, run_jobs):
+    """ya: two verified leads, orders of 1990.50 RUB and 20 USD and a call; vk: one order of 300 RUB."""
+    first = lead(client, capsys, run_jobs, "+7 912 345-67-81", utm_source="ya")
+    second = lead(client, capsys, run_jobs, "+7 912 345-67-82", utm_source="ya")
+    vk = lead(client, capsys, run_jobs, "+7 912 345-67-83", utm_source="vk")
+    convert(app, first, value="1990.50", currency="RUB", external_id="A-1")
+    convert(app, second, value="20", currency="USD", external_id="A-2")
+    convert(app, second, kind="call")
+    convert(app, vk, value="300", currency="RUB", external_id="A-3")
+
+
+def test_the_page_shows_conversions_and_a_value_column_per_currency(app, client, marketer, sales):
+    table = cells(client.get(PAGE).get_data(as_text=True))
+    assert table[0][-4:] == ["Conversions", "Conversions per verified number %", "Value, RUB", "Value, USD"]
+    assert table[1][:2] == ["callback", "ya"] and table[1][-4:] == ["3", "150.0", "1990.50", "20.00"]
+    assert table[2][:2] == ["callback", "vk"] and table[2][-4:] == ["1", "100.0", "300.00", "0.00"]
+    assert table[-1][-4:] == ["4", "133.3", "2290.50", "20.00"]
+    html = client.get(PAGE).get_data(as_text=True)
+    for term in ("<dt>Conversions</dt>", "<dt>Conversions per verified number %</dt>", "<dt>Value, currency</dt>",
+                 "a March lead that ordered in April counts in March", "roubles and dollars are never added up"):
+        assert term in html
+
+
+def test_the_russian_page_names_the_conversion_columns_in_russian_with_decimal_commas(app, client, marketer, sales):
+    html = client.get(PAGE, headers=RU).get_data(as_text=True)
+    table = cells(html)
+    assert table[0][-4:] == ["Конверсии", "Конверсий на подтверждённый номер, %", "Сумма, RUB", "Сумма, USD"]
+    assert table[1][-4:] == ["3", "150,0", "1990,50", "20,00"]
+    assert table[-1][0] == "Итого" and table[-1][-4:] == ["4", "133,3", "2290,50", "20,00"]
+    for term in ("<dt>Конверсии</dt>", "<dt>Сумма, валюта</dt>", "рубли и доллары не складываются"):
+        assert term in html
+    for english in ("Conversions", "Value, "):
+        assert english not in html
+
+
+def test_the_csv_has_the_conversion_columns_in_machine_names(app, client, marketer, sales):
+    table = list(csv.reader(io.StringIO(client.get(CSV_URL, headers=RU).get_data(as_text=True))))
+    assert table[0][-4:] == ["conversions", "conversions_per_verified", "value_RUB", "value_USD"]
+    assert table[1][:2] == ["callback", "ya"] and table[1][-4:] == ["3", "1.5", "1990.50", "20.00"]
+
+
+def test_the_formula_guard_holds_with_the_conversion_columns(app, client, marketer, capsys, run_jobs):
+    evil = lead(client, capsys, run_jobs, "+7 912 345-67-81", utm_source="=1+2")
+    convert(app, evil, kind="order", value="5", currency="RUB")
+    rows = list(csv.reader(io.StringIO(client.get(CSV_URL).get_data(as_text=True))))
+    (row,) = [r for r in rows if r[0] == "callback"]
+    assert row[1] == "'=1+2" and row[-3:] == ["1", "1.0", "5.00"]
+    for r in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in r), r
