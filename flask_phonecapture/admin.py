@@ -57,7 +57,7 @@ TEXTS: dict[str, dict] = {
                     "closes": "Закрытия", "submit_errors": "Ошибки отправки", "submissions": "Заявки",
                     "verified": "Подтверждено", "rate": "Подтверждено, %",
                     "per_1000": "Подтверждённых на 1000 показов", "conversions": "Конверсии",
-                    "conv_rate": "Конверсий на подтверждённый номер, %", "value": "Сумма, {currency}"},
+                    "conv_rate": "Конверсий на номер, %", "value": "Сумма"},
         "total": "Итого",
         "not_counted": "не считается",
         "none": "нет",
@@ -80,10 +80,11 @@ TEXTS: dict[str, dict] = {
                           "периода, когда бы они ни случились: заявка марта с заказом в апреле считается "
                           "в марте, у источника заявки (или у первого визита при атрибуции по первому "
                           "касанию). Конверсии удалённых номеров тоже считаются."),
-            ("Конверсий на подтверждённый номер, %", "Конверсии ÷ подтверждено. Больше 100 %, если "
-                                                     "клиенты покупают не один раз."),
-            ("Сумма, валюта", "Сумма конверсий в этой валюте, по столбцу на валюту: рубли и доллары "
-                              "не складываются. Конверсии без суммы входят только в счёт конверсий."),
+            ("Конверсий на номер, %", "Конверсии ÷ подтверждённые номера. Больше 100 %, если клиенты "
+                                      "покупают не один раз."),
+            ("Сумма", "Сумма этих конверсий, по строке на валюту: рубли и доллары не складываются. "
+                      "Конверсии без суммы входят только в счёт конверсий. В CSV у каждой валюты свой "
+                      "столбец (value_RUB, value_USD)."),
         ],
         "errors": {
             400: ("Неверный запрос", "Запрос не удалось разобрать. Откройте отчёт заново."),
@@ -121,7 +122,7 @@ TEXTS: dict[str, dict] = {
                     "closes": "Closes", "submit_errors": "Submit errors", "submissions": "Submissions",
                     "verified": "Verified", "rate": "Verified %",
                     "per_1000": "Verified per 1,000 impressions", "conversions": "Conversions",
-                    "conv_rate": "Conversions per verified number %", "value": "Value, {currency}"},
+                    "conv_rate": "Conversions per verified number %", "value": "Value"},
         "total": "Total",
         "not_counted": "not counted",
         "none": "none",
@@ -146,9 +147,9 @@ TEXTS: dict[str, dict] = {
                             "Erased numbers' conversions still count."),
             ("Conversions per verified number %", "Conversions ÷ verified. Over 100 % when customers buy "
                                                   "more than once."),
-            ("Value, currency", "What those conversions were worth in that currency, one column per "
-                                "currency: roubles and dollars are never added up. A conversion without a "
-                                "value adds to the count only."),
+            ("Value", "What those conversions were worth, one line per currency: roubles and dollars "
+                      "are never added up. A conversion without a value adds to the count only. The CSV "
+                      "has a column per currency (value_RUB, value_USD)."),
         ],
         "errors": {
             403: ("Forbidden", "You don't have access to this page. Ask the site's administrator for the "
