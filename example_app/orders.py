@@ -23,11 +23,14 @@ from wtforms.validators import DataRequired, Regexp, ValidationError
 
 from flask_phonecapture.phone import PhoneError, parse_phone
 
-ORDER_NO = re.compile(r"Z-[0-9A-F]{8}")
+ORDER_NO = re.compile(r"Z-[0-9A-F]{4}-[0-9A-F]{4}")
 
 
 def new_order_no() -> str:
-    return "Z-" + secrets.token_hex(4).upper()
+    """"Z-1A2B-3C4D": in groups of four, so no run of digits can read as a phone number (an
+    external_id that does is refused)."""
+    token = secrets.token_hex(4).upper()
+    return f"Z-{token[:4]}-{token[4:]}"
 
 
 class OrderForm(FlaskForm):
