@@ -334,7 +334,8 @@ def conversion_add(submission_id, phone, region, kind, value, currency, external
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @with_appcontext
 def report(days, since, until, form_id, by, first_touch, fmt):
-    """Which sources bring verified numbers: impressions, opens, submissions, verified, per source."""
+    """Which sources bring verified numbers and sales: impressions, opens, submissions, verified,
+    conversions and their value per currency, per source."""
     from datetime import timedelta
 
     from . import report_output

@@ -32,6 +32,7 @@ from .signals import conversion_recorded
 #: a kind is a short machine word: order, sale, call, meeting, or your own
 KIND = re.compile(r"[a-z0-9_]{1,32}")
 EXTERNAL_ID_MAX = 128
+_ID = re.compile(r"[0-9a-f]{32}")  # models.new_id
 #: Numeric(14, 2): twelve digits before the point
 VALUE_MAX = Decimal(10) ** 12
 _conversions = Conversion.__table__
@@ -157,7 +158,8 @@ def record(state, *, submission_id=None, phone=None, region: str = "RU", kind="o
     """(conversion, made now): False when ``(kind, external_id)`` was recorded before (the CLI says so)."""
     checked = check(state, kind, value, currency, external_id, occurred_at)
     if phone is None:
-        if not isinstance(submission_id, str) or not state.db.session.get(Submission, submission_id):
+        if not isinstance(submission_id, str) or not _ID.fullmatch(submission_id) \
+                or not state.db.session.get(Submission, submission_id):  # (a NUL would fail in PostgreSQL)
             raise ConversionError("there is no submission with this id")
     else:
         submission_id = _attribute(state, phone, region, checked.occurred_at)

@@ -131,7 +131,7 @@ def test_bad_arguments_are_refused_with_a_value_error_that_names_them(app, ext, 
 
 
 def test_an_unknown_submission_is_refused(app, ext):
-    for bad in ("0" * 32, None, 17):
+    for bad in ("0" * 32, None, 17, "", "a\x00" * 16, "f" * 1000):
         with app.app_context(), pytest.raises(ValueError, match="there is no submission with this id"):
             ext.record_conversion(bad)
 
@@ -237,6 +237,7 @@ def test_cli_records_by_submission_or_by_phone_and_says_so_on_a_repeat(app, sid)
     ([], "give either --submission ID or --phone PHONE"),
     (["--submission", "x", "--phone", NUMBER], "give either --submission ID or --phone PHONE"),
     (["--submission", "0" * 32], "there is no submission with this id"),
+    (["--submission", "a\x00b"], "there is no submission with this id"),
     (["--phone", "+7 912 000-00-00"], "no lead left this number"),
     (["--phone", "+7 912"], "phone: "),
     (["SID", "--value", "1990"], "a value needs its currency"),
