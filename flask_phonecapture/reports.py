@@ -66,7 +66,7 @@ class Row:
     submissions: int
     verified: int
     conversions: int = 0
-    value: dict[str, Decimal] = field(default_factory=dict)
+    value: dict[str, Decimal] = field(default_factory=dict, hash=False)  # rows stay hashable
     total: bool = False
 
     @property
