@@ -16,13 +16,14 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_phonecapture import PhoneCapture
 
 from .forms import FORMS
+from .orders import OrderForm, new_order_no, register as register_orders
 
 PRODUCTS = {
-    "kettle": {"title": "Чайник «Самовар 2.0»", "price": "3 490 ₽",
+    "kettle": {"title": "Чайник «Самовар 2.0»", "price": "3 490 ₽", "amount": "3490.00",
                "text": "Стальной электрический чайник на 1,7 л с поддержанием температуры."},
-    "teapot": {"title": "Заварочный чайник «Гжель»", "price": "1 890 ₽",
+    "teapot": {"title": "Заварочный чайник «Гжель»", "price": "1 890 ₽", "amount": "1890.00",
                "text": "Фарфор ручной росписи, 600 мл, ситечко в комплекте."},
-    "cups": {"title": "Набор чашек «Утро»", "price": "2 250 ₽",
+    "cups": {"title": "Набор чашек «Утро»", "price": "2 250 ₽", "amount": "2250.00",
              "text": "Шесть чашек из костяного фарфора по 250 мл."},
 }
 
@@ -78,7 +79,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     def product(slug):
         if slug not in PRODUCTS:
             abort(404)
-        return render_template("product.html", product=PRODUCTS[slug], slug=slug)
+        form = OrderForm(formdata=None, order_no=new_order_no())
+        return render_template("product.html", product=PRODUCTS[slug], slug=slug, order_form=form)
+
+    register_orders(app, phonecapture, PRODUCTS)  # "place order": records an order conversion
 
     @app.get("/tracking")
     def tracking():

@@ -75,7 +75,8 @@ TEXTS: dict[str, dict] = {
         "columns": {"form": "Форма", "source": "Источник", "impressions": "Показы", "opens": "Открытия",
                     "closes": "Закрытия", "submit_errors": "Ошибки отправки", "submissions": "Заявки",
                     "verified": "Подтверждено", "rate": "Подтверждено, %",
-                    "per_1000": "Подтверждённых на 1000 показов"},
+                    "per_1000": "Подтверждённых на 1000 показов", "conversions": "Конверсии",
+                    "conv_rate": "Конверсий на номер, %", "value": "Сумма"},
         "total": "Итого",
         "not_counted": "не считается",
         "none": "нет",
@@ -94,6 +95,15 @@ TEXTS: dict[str, dict] = {
             ("Подтверждено, %", "Подтверждено ÷ заявки."),
             ("Подтверждённых на 1000 показов", "Сколько подтверждённых номеров принесла каждая 1000 "
                                                "показов формы."),
+            ("Конверсии", "Заказы, продажи, звонки и встречи, которые сайт связал с заявками этого "
+                          "периода, когда бы они ни случились: заявка марта с заказом в апреле считается "
+                          "в марте, у источника заявки (или у первого визита при атрибуции по первому "
+                          "касанию). Конверсии удалённых номеров тоже считаются."),
+            ("Конверсий на номер, %", "Конверсии ÷ подтверждённые номера. Больше 100 %, если клиенты "
+                                      "покупают не один раз."),
+            ("Сумма", "Сумма этих конверсий, по строке на валюту: рубли и доллары не складываются. "
+                      "Конверсии без суммы входят только в счёт конверсий. В CSV у каждой валюты свой "
+                      "столбец (value_RUB, value_USD)."),
         ],
         "errors": {
             400: ("Неверный запрос", "Запрос не удалось разобрать. Откройте отчёт заново."),
@@ -130,7 +140,8 @@ TEXTS: dict[str, dict] = {
         "columns": {"form": "Form", "source": "Source", "impressions": "Impressions", "opens": "Opens",
                     "closes": "Closes", "submit_errors": "Submit errors", "submissions": "Submissions",
                     "verified": "Verified", "rate": "Verified %",
-                    "per_1000": "Verified per 1,000 impressions"},
+                    "per_1000": "Verified per 1,000 impressions", "conversions": "Conversions",
+                    "conv_rate": "Conversions per verified number %", "value": "Value"},
         "total": "Total",
         "not_counted": "not counted",
         "none": "none",
@@ -149,6 +160,15 @@ TEXTS: dict[str, dict] = {
             ("Verified %", "Verified ÷ submissions."),
             ("Verified per 1,000 impressions", "How many confirmed numbers every 1,000 showings of the "
                                                "form brought."),
+            ("Conversions", "Orders, sales, calls and meetings the site tied to this period's submissions, "
+                            "whenever they happened: a March lead that ordered in April counts in March, "
+                            "under the lead's source (or its first visit's, with first-touch attribution). "
+                            "Erased numbers' conversions still count."),
+            ("Conversions per verified number %", "Conversions ÷ verified. Over 100 % when customers buy "
+                                                  "more than once."),
+            ("Value", "What those conversions were worth, one line per currency: roubles and dollars "
+                      "are never added up. A conversion without a value adds to the count only. The CSV "
+                      "has a column per currency (value_RUB, value_USD)."),
         ],
         "errors": {
             403: ("Forbidden", "You don't have access to this page. Ask the site's administrator for the "

@@ -276,6 +276,51 @@ def keys_rotate(batch_size, actor):
                                    "were left as they are")
 
 
+@cli.group("conversion")
+def conversion_group():
+    """Conversions (orders, sales, calls) tied to leads, for the source report."""
+
+
+@conversion_group.command("add")
+@click.option("--submission", "submission_id", help="The submission the conversion belongs to.")
+@click.option("--phone", help="Or the customer's number: its latest verified submission (else its latest).")
+@click.option("--region", default="RU", show_default=True, help="Region for a --phone without +.")
+@click.option("--kind", default="order", show_default=True, help="order, sale, call, meeting or your own [a-z0-9_].")
+@click.option("--value", help="What it was worth, e.g. 1990.00 (needs --currency).")
+@click.option("--currency", help="ISO 4217 code of --value, e.g. RUB.")
+@click.option("--external-id", help="Your id for it (an order number): the same kind and id twice is one conversion.")
+@click.option("--occurred-at", help="When it happened, ISO 8601 with a time zone (default: now).")
+@with_appcontext
+def conversion_add(submission_id, phone, region, kind, value, currency, external_id, occurred_at):
+    """Record a conversion by submission id or by the customer's number (never printed)."""
+    from datetime import datetime
+
+    from .conversions import ConversionError, record
+
+    if (submission_id is None) == (phone is None):
+        raise click.UsageError("give either --submission ID or --phone PHONE")
+    when = None
+    if occurred_at is not None:
+        try:
+            when = datetime.fromisoformat(occurred_at)
+        except ValueError:
+            raise click.BadParameter("use ISO 8601 with a time zone, e.g. 2026-03-01T12:30:00+03:00",
+                                     param_hint="'--occurred-at'") from None
+    try:
+        conversion, made = record(get_state(), submission_id=submission_id, phone=phone, region=region,
+                                  kind=kind, value=value, currency=currency, external_id=external_id,
+                                  occurred_at=when)
+    except ConversionError as exc:
+        raise click.UsageError(str(exc)) from None
+    worth = f", {conversion.value:.2f} {conversion.currency}" if conversion.value is not None else ""
+    what = f"{conversion.kind}{worth}" + (f", external id {conversion.external_id}" if conversion.external_id else "")
+    if made:
+        click.echo(f"recorded conversion {conversion.id} ({what}) for submission {conversion.submission_id}")
+    else:
+        click.echo(f"already recorded: conversion {conversion.id} ({what}) for submission "
+                   f"{conversion.submission_id}; nothing changed")
+
+
 @cli.command("report")
 @click.option("--days", type=click.IntRange(min=1), default=None,
               help="The last N UTC days, today included (default 30).")
@@ -289,7 +334,8 @@ def keys_rotate(batch_size, actor):
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @with_appcontext
 def report(days, since, until, form_id, by, first_touch, fmt):
-    """Which sources bring verified numbers: impressions, opens, submissions, verified, per source."""
+    """Which sources bring verified numbers and sales: impressions, opens, submissions, verified,
+    conversions and their value per currency, per source."""
     from datetime import timedelta
 
     from . import report_output

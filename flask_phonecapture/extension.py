@@ -189,6 +189,29 @@ class PhoneCapture:
 
         return schedule(get_state(), getattr(contact, "id", contact), sequence, at)
 
+    def record_conversion(self, submission_id: str, kind: str = "order", value=None, currency=None,
+                          external_id=None, occurred_at=None):
+        """Tie an order, sale, call or meeting to the submission ``submission_id`` for the source
+        report. ``value`` (a Decimal, int or "1990.00"; not negative, 2 decimals at most) needs an
+        ISO 4217 ``currency``; ``occurred_at`` must be aware (default now). The same ``(kind,
+        external_id)`` twice returns the first row and changes nothing. Commits; sends
+        ``conversion_recorded`` for a new row. Bad input raises ``ValueError``
+        (:class:`~flask_phonecapture.conversions.ConversionError`) saying which argument."""
+        from .conversions import record_conversion
+
+        return record_conversion(get_state(), submission_id, kind=kind, value=value, currency=currency,
+                                 external_id=external_id, occurred_at=occurred_at)
+
+    def record_conversion_for_phone(self, phone: str, kind: str = "order", value=None, currency=None,
+                                    external_id=None, occurred_at=None, region: str = "RU"):
+        """As :meth:`record_conversion`, for the lead that left ``phone`` (e.g. the number on an
+        order): its latest verified submission made by ``occurred_at``, else its latest submission.
+        The number is only looked up (blind index), never stored or logged."""
+        from .conversions import record_conversion_for_phone
+
+        return record_conversion_for_phone(get_state(), phone, kind=kind, value=value, currency=currency,
+                                           external_id=external_id, occurred_at=occurred_at, region=region)
+
 
 def _render_form(form_id: str, **kwargs) -> Markup:
     from .pages import render_form_snippet

@@ -10,8 +10,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
-                        Text, UniqueConstraint)
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 metadata = MetaData(naming_convention={
@@ -210,6 +212,31 @@ class ErasureRequest(Base):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)
     # What the receipt shows once the number itself is gone: "+7 *** ***-**-89".
     masked: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Conversion(Base):
+    """An order, sale, call or meeting the host app ties to a submission, for the source report.
+
+    Holds no personal data: no number, no name; ``external_id`` (the host app's order number)
+    is refused when it reads as a phone number (conversions.py). ``(kind, external_id)`` is
+    unique, so recording the same order twice finds the first row; rows without an
+    external_id are never merged. ``value`` needs a ``currency`` (ISO 4217); times are naive UTC.
+    """
+
+    __tablename__ = "phonecapture_conversion"
+    __table_args__ = (UniqueConstraint("kind", "external_id"),
+                      CheckConstraint("value IS NULL OR currency IS NOT NULL", name="value_needs_currency"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("phonecapture_submission.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship()
 
 
 class EventCounter(Base):

@@ -4,11 +4,11 @@ from __future__ import annotations
 import ipaddress
 import re
 
-# separators: ASCII ones (with "_" and "~", which campaign tools put in utm tags, and "/" of a URL
-# path), URL-encoded ones and the typographic dashes (‐ ‑ ‒ – — ― −) a number copied from a letter
-# or a messenger carries. Only a run that parses as a valid number is blanked, so a dated path or a
-# product id between slashes survives; a false positive costs a page path, a miss leaks a number.
-_SEPARATOR = r"(?:[\s().\-_~/\u2010-\u2015\u2212]|%20|%28|%29|%2[fF])"
+# separators: ASCII ones (with "_" and "~", which campaign tools put in utm tags), URL-encoded
+# ones and the typographic dashes (‐ ‑ ‒ – — ― −) a number copied from a letter or a messenger
+# carries. Not "/": nobody writes a number 8/912/345/67/89, but dates in URL paths are written so,
+# and "2026/03/01/17" reads as a valid US number; a number alone between slashes is still found.
+_SEPARATOR = r"(?:[\s().\-_~\u2010-\u2015\u2212]|%20|%28|%29)"
 _LONG_DIGITS = re.compile(rf"(?:\+|%2B)?\d(?:{_SEPARATOR}*\d){{6,}}")
 #: numbers tried per scrubbed text: hostile input ("1/1/1/…") can't make a request parse thousands
 #: of windows; a run left when the budget is spent is blanked whole (fail closed)
@@ -72,7 +72,7 @@ def _blank_numbers(run: str, region: str, budget: list[int]) -> str:
             if rank:
                 found.append((digits, rank, i, j))
     # the longest numbers first: "29/8-912-345-67-89" is a +298 number too, but the 11 digits win;
-    # of two as long, the one read as written ("22/8-912-345-67-89": 8 912… in RU, not +228 912…)
+    # of two as long, the one read as written ("22-8-912-345-67-89": 8 912… in RU, not +228 912…)
     taken: list[tuple[int, int]] = []
     for _, _, i, j in sorted(found, key=lambda f: (-f[0], -f[1], f[2])):
         if all(j < first or i > last for first, last in taken):

@@ -62,3 +62,9 @@ def move_events(app, day: date, *, source: str | None = None) -> None:
 
 def days_ago(n: int) -> date:
     return today() - timedelta(days=n)
+
+
+def convert(app, submission_id: str, **kw):
+    """Record a conversion through the extension object; returns its id."""
+    with app.app_context():
+        return get_state().extension.record_conversion(submission_id, **kw).id

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.reporting import beacon, days_ago, lead, today
+from tests.reporting import beacon, convert, days_ago, lead, today
 
 PAGE = "/phonecapture/admin/sources"
 CSV_URL = "/phonecapture/admin/sources.csv"
@@ -47,6 +47,10 @@ def cells(html: str) -> list[list[str]]:
     out = []
     for row in rows:
         texts = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)
+        # a value cell has a line per currency: "1990.50 RUB; 20.00 USD"
+        texts = [re.sub(r'<span class="phonecapture-money">([^<]*)</span>', r"\1; ", t).replace("&nbsp;", " ")
+                 for t in texts]
+        texts = [t[:-2] if t.endswith("; ") else t for t in texts]
         out.append([re.sub(r'<span class="phonecapture-vh">[^<]*</span>', "–",  # "not counted", "none"...
                            re.sub(r"<span aria-hidden=\"true\">–</span>", "", re.sub(r"\s+", " ", t))).strip()
                     for t in texts])
@@ -78,23 +82,23 @@ def test_the_page_shows_each_sources_counts_and_rates(app, client, marketer, tra
     assert f"All forms, {days_ago(29)} to {today()} (UTC days)" in html
     assert cells(html) == [
         ["Form", "Source", "Impressions", "Opens", "Closes", "Submit errors", "Submissions", "Verified",
-         "Verified %", "Verified per 1,000 impressions"],
-        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50.0", "125.0"],
-        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0.0"],
-        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100.0", "–"],
-        ["Total", "12", "2", "0", "0", "3", "2", "66.7", "166.7"],
+         "Verified %", "Verified per 1,000 impressions", "Conversions", "Conversions per verified number %", "Value"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50.0", "125.0", "0", "0.0", "–"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0.0", "0", "–", "–"],
+        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100.0", "–", "0", "0.0", "–"],
+        ["Total", "12", "2", "0", "0", "3", "2", "66.7", "166.7", "0", "0.0", "–"],
     ]
     assert '<th scope="row" class="phonecapture-label">ya</th>' in html
 
 
 def test_filters_by_form_and_groups_by_medium(app, client, marketer, traffic):
     html = client.get(PAGE, query_string={"form": "callback", "by": "utm_medium"}).get_data(as_text=True)
-    assert cells(html)[1:] == [["callback", "cpc", "–", "–", "–", "–", "1", "1", "100.0", "–"],
-                               ["callback", "(none)", "–", "–", "–", "–", "1", "0", "0.0", "–"],
-                               ["Total", "–", "–", "–", "–", "2", "1", "50.0", "–"]]
+    assert cells(html)[1:] == [["callback", "cpc", "–", "–", "–", "–", "1", "1", "100.0", "–", "0", "0.0", "–"],
+                               ["callback", "(none)", "–", "–", "–", "–", "1", "0", "0.0", "–", "0", "–", "–"],
+                               ["Total", "–", "–", "–", "–", "2", "1", "50.0", "–", "0", "0.0", "–"]]
     assert '<option selected value="callback">' in html
     by_form = cells(client.get(PAGE, query_string={"by": "form"}).get_data(as_text=True))
-    assert by_form[0][:2] == ["Form", "Impressions"] and by_form[1] == ["callback", "12", "2", "0", "0", "2", "1", "50.0", "83.3"]
+    assert by_form[0][:2] == ["Form", "Impressions"] and by_form[1] == ["callback", "12", "2", "0", "0", "2", "1", "50.0", "83.3", "0", "0.0", "–"]
 
 
 def test_an_empty_period_says_so(app, client, marketer, traffic):
@@ -139,10 +143,10 @@ def test_the_csv_link_downloads_the_same_report(app, client, marketer, traffic):
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert table == [
         ["form", "source", "impressions", "opens", "closes", "submit_errors", "submissions", "verified",
-         "verification_rate", "verified_per_1000_impressions"],
-        ["callback", "ya", "8", "2", "0", "0", "2", "1", "0.5", "125.0"],
-        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "", "0.0"],
-        ["(total)", "", "12", "2", "0", "0", "2", "1", "0.5", "83.3"],
+         "verification_rate", "verified_per_1000_impressions", "conversions", "conversions_per_verified"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "0.5", "125.0", "0", "0.0"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "", "0.0", "0", ""],
+        ["(total)", "", "12", "2", "0", "0", "2", "1", "0.5", "83.3", "0", "0.0"],
     ]
 
 
@@ -192,11 +196,11 @@ def test_a_russian_browser_gets_the_page_in_russian(app, client, marketer, traff
     assert f"Все формы, с {since} по {until} (дни по UTC), разбивка по utm_source" in html
     assert cells(html) == [
         ["Форма", "Источник", "Показы", "Открытия", "Закрытия", "Ошибки отправки", "Заявки", "Подтверждено",
-         "Подтверждено, %", "Подтверждённых на 1000 показов"],
-        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50,0", "125,0"],
-        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0,0"],
-        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100,0", "–"],
-        ["Итого", "12", "2", "0", "0", "3", "2", "66,7", "166,7"],
+         "Подтверждено, %", "Подтверждённых на 1000 показов", "Конверсии", "Конверсий на номер, %", "Сумма"],
+        ["callback", "ya", "8", "2", "0", "0", "2", "1", "50,0", "125,0", "0", "0,0", "–"],
+        ["callback", "(direct)", "4", "0", "0", "0", "0", "0", "–", "0,0", "0", "–", "–"],
+        ["tracking", "(direct)", "0", "0", "0", "0", "1", "1", "100,0", "–", "0", "0,0", "–"],
+        ["Итого", "12", "2", "0", "0", "3", "2", "66,7", "166,7", "0", "0,0", "–"],
     ]
     assert '<span class="phonecapture-vh">нет</span>' in html  # the dash of a rate, read out
     for text in ("Скачать отчёт в CSV", "Что значат столбцы", "<dt>Заявки</dt>", ">Показать</button>",
@@ -299,3 +303,55 @@ def test_a_wrong_method_or_path_under_the_staff_pages_is_never_cached(client, ma
     for response in (wrong_method, unknown):
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Robots-Tag"] == "noindex"
+
+
+@pytest.fixture
+def sales(app, client, capsys, run_jobs):
+    """ya: two verified leads, orders of 1990.50 RUB and 20 USD and a call; vk: one order of 300 RUB."""
+    first = lead(client, capsys, run_jobs, "+7 912 345-67-81", utm_source="ya")
+    second = lead(client, capsys, run_jobs, "+7 912 345-67-82", utm_source="ya")
+    vk = lead(client, capsys, run_jobs, "+7 912 345-67-83", utm_source="vk")
+    convert(app, first, value="1990.50", currency="RUB", external_id="A-1")
+    convert(app, second, value="20", currency="USD", external_id="A-2")
+    convert(app, second, kind="call")
+    convert(app, vk, value="300", currency="RUB", external_id="A-3")
+
+
+def test_the_page_shows_conversions_and_a_value_column_per_currency(app, client, marketer, sales):
+    table = cells(client.get(PAGE).get_data(as_text=True))
+    assert table[0][-3:] == ["Conversions", "Conversions per verified number %", "Value"]
+    assert table[1][:2] == ["callback", "ya"] and table[1][-3:] == ["3", "150.0", "1990.50 RUB; 20.00 USD"]
+    assert table[2][:2] == ["callback", "vk"] and table[2][-3:] == ["1", "100.0", "300.00 RUB"]
+    assert table[-1][-3:] == ["4", "133.3", "2290.50 RUB; 20.00 USD"]
+    html = client.get(PAGE).get_data(as_text=True)
+    for term in ("<dt>Conversions</dt>", "<dt>Conversions per verified number %</dt>", "<dt>Value</dt>",
+                 "a March lead that ordered in April counts in March", "roubles and dollars are never added up"):
+        assert term in html
+
+
+def test_the_russian_page_names_the_conversion_columns_in_russian_with_decimal_commas(app, client, marketer, sales):
+    html = client.get(PAGE, headers=RU).get_data(as_text=True)
+    table = cells(html)
+    assert table[0][-3:] == ["Конверсии", "Конверсий на номер, %", "Сумма"]
+    assert table[1][-3:] == ["3", "150,0", "1990,50 RUB; 20,00 USD"]
+    assert table[-1][0] == "Итого" and table[-1][-3:] == ["4", "133,3", "2290,50 RUB; 20,00 USD"]
+    for term in ("<dt>Конверсии</dt>", "<dt>Сумма</dt>", "рубли и доллары не складываются"):
+        assert term in html
+    for english in ("Conversions", "Value"):
+        assert english not in html
+
+
+def test_the_csv_has_the_conversion_columns_in_machine_names(app, client, marketer, sales):
+    table = list(csv.reader(io.StringIO(client.get(CSV_URL, headers=RU).get_data(as_text=True))))
+    assert table[0][-4:] == ["conversions", "conversions_per_verified", "value_RUB", "value_USD"]
+    assert table[1][:2] == ["callback", "ya"] and table[1][-4:] == ["3", "1.5", "1990.50", "20.00"]
+
+
+def test_the_formula_guard_holds_with_the_conversion_columns(app, client, marketer, capsys, run_jobs):
+    evil = lead(client, capsys, run_jobs, "+7 912 345-67-81", utm_source="=1+2")
+    convert(app, evil, kind="order", value="5", currency="RUB")
+    rows = list(csv.reader(io.StringIO(client.get(CSV_URL).get_data(as_text=True))))
+    (row,) = [r for r in rows if r[0] == "callback"]
+    assert row[1] == "'=1+2" and row[-3:] == ["1", "1.0", "5.00"]
+    for r in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in r), r

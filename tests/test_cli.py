@@ -17,4 +17,4 @@ def test_sweep_command_runs(app):
 
 def test_db_current_command(app):
     result = app.test_cli_runner().invoke(args=["phonecapture", "db", "current"])
-    assert result.output.strip() == "0005"
+    assert result.output.strip() == "0006"

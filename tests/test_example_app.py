@@ -85,3 +85,58 @@ def test_an_english_extension_page_in_the_russian_shop_layout_marks_its_language
     page = shop.test_client().get("/phonecapture/privacy/erase",
                                   headers={"Accept-Language": "en-US,ru;q=0.8"}).get_data(as_text=True)
     assert '<div class="callback" lang="en">' in page and "Erase my number" in page
+
+
+def _order_form(client, slug="kettle"):
+    import re
+
+    page = client.get(f"/product/{slug}").get_data(as_text=True)
+    form = page.split('<form method="post" action="/product/', 1)[1].split("</form>", 1)[0]
+    return {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', form).group(1)
+            for name in ("csrf_token", "order_no")}
+
+
+def _conversions(shop):
+    import sqlalchemy as sa
+
+    from flask_phonecapture.models import Conversion
+
+    with shop.app_context():
+        return shop.extensions["sqlalchemy"].session.execute(sa.select(Conversion)).scalars().all()
+
+
+def test_placing_an_order_records_one_order_conversion_for_the_visitors_lead(shop, capsys):
+    from tests.reporting import lead
+
+    client = shop.test_client()
+    submission = lead(client, capsys, lambda: None, "+7 912 345-67-89", utm_source="ya")
+    fields = _order_form(client)
+    assert fields["order_no"].startswith("Z-")
+    for _ in range(2):  # a double click posts the same order number: one conversion
+        done = client.post("/product/kettle/order", data={**fields, "phone": "8 (912) 345-67-89"})
+        assert done.status_code == 200 and f"Заказ {fields['order_no']} оформлен" in done.get_data(as_text=True)
+    (conversion,) = _conversions(shop)
+    assert (conversion.submission_id, conversion.kind, str(conversion.value), conversion.currency,
+            conversion.external_id) == (submission, "order", "3490.00", "RUB", fields["order_no"])
+
+
+def test_an_order_from_a_number_without_a_lead_looks_the_same_and_records_nothing(shop, capsys):
+    client = shop.test_client()
+    fields = _order_form(client, "cups")
+    done = client.post("/product/cups/order", data={**fields, "phone": "+7 912 000-00-00"})
+    assert done.status_code == 200 and f"Заказ {fields['order_no']} оформлен" in done.get_data(as_text=True)
+    assert _conversions(shop) == []
+
+
+def test_a_bad_order_form_is_answered_with_a_message_not_a_500(shop):
+    client = shop.test_client()
+    fields = _order_form(client)
+    page = client.post("/product/kettle/order", data={**fields, "phone": "12"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and 'aria-invalid="true"' in html and 'class="phonecapture-error"' in html
+    assert client.post("/product/kettle/order", data={**fields, "phone": ""}).status_code == 400
+    assert client.post("/product/kettle/order", data={"phone": "+7 912 345-67-89"}).status_code == 400  # no CSRF
+    assert client.post("/product/kettle/order", data={**fields, "order_no": "+79123456789",
+                                                       "phone": "+7 912 345-67-89"}).status_code == 400
+    assert client.post("/product/nope/order", data=fields).status_code == 404
+    assert _conversions(shop) == []

@@ -20,7 +20,7 @@ def test_upgrade_creates_prefixed_tables_and_its_own_version_table(make_app):
     assert "alembic_version" not in names
     assert {t for t in names if not t.startswith("phonecapture_")} == set()
     with app.app_context():
-        assert migrate.current() == "0005"
+        assert migrate.current() == "0006"
 
 
 def test_host_apps_own_alembic_table_is_left_alone(make_app):
@@ -54,7 +54,7 @@ def test_cli_db_upgrade(make_app):
     app, _ = make_app(migrate=False)
     result = app.test_cli_runner().invoke(args=["phonecapture", "db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "revision 0005" in result.output
+    assert "revision 0006" in result.output
     assert "phonecapture_contact" in table_names(app)
 
 
@@ -80,7 +80,7 @@ def test_0003_adds_the_contact_lock_table_over_contacts_a_past_race_duplicated(m
         session.commit()
         session.close()
         migrate.upgrade()
-        assert migrate.current() == "0005"
+        assert migrate.current() == "0006"
         assert "phonecapture_contact_lock" in table_names(app)
         assert session.execute(sa.select(sa.func.count()).select_from(Contact)).scalar() == 2
         assert contacts.find_or_create(state, phone) == (older, False)

@@ -3,14 +3,15 @@ verified numbers, from the widget's event counters and the submissions, aggregat
 import csv
 import io
 import json
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event
 
 from flask_phonecapture.extension import get_state
 from flask_phonecapture.reports import ReportError, Row, source_report
-from tests.reporting import beacon, days_ago, lead, move_events, move_submission, today
+from tests.reporting import beacon, convert, days_ago, lead, move_events, move_submission, today
 
 
 @pytest.fixture
@@ -145,6 +146,7 @@ def test_a_long_tag_lines_up_with_its_cut_event_label(app, client, capsys, run_j
 
 
 def test_the_report_is_one_grouped_query(app, traffic):
+    convert(app, traffic["ya1"], value="10.00", currency="RUB")
     statements = []
     with app.app_context():
         engine = get_state().db.engine
@@ -179,25 +181,28 @@ def test_cli_prints_a_table_for_the_last_30_days(app, traffic):
     lines = result.output.splitlines()
     assert lines[0] == f"Sources of phone numbers, {days_ago(29)} to {today()} (UTC), by utm_source"
     assert lines[2].split() == ["form", "source", "impressions", "opens", "closes", "submit", "errors",
-                                "submissions", "verified", "verified", "%", "verified/1000", "impr."]
-    assert lines[4].split() == ["callback", "ya", "10", "4", "1", "1", "3", "2", "66.7", "200.0"]
-    assert lines[6].split() == ["callback", "vk", "0", "0", "0", "0", "1", "0", "0.0", "–"]
-    assert lines[-1].split() == ["total", "17", "5", "1", "1", "6", "4", "66.7", "235.3"]
+                                "submissions", "verified", "verified", "%", "verified/1000", "impr.",
+                                "conversions", "conv./verified", "%"]
+    assert lines[4].split() == ["callback", "ya", "10", "4", "1", "1", "3", "2", "66.7", "200.0", "0", "0.0"]
+    assert lines[6].split() == ["callback", "vk", "0", "0", "0", "0", "1", "0", "0.0", "–", "0", "–"]
+    assert lines[-1].split() == ["total", "17", "5", "1", "1", "6", "4", "66.7", "235.3", "0", "0.0"]
 
 
 def test_cli_csv_and_json_carry_the_same_numbers(app, traffic):
     table = list(csv.DictReader(io.StringIO(cli(app, "--format", "csv", "--form", "callback").output)))
     assert table[0] == {"form": "callback", "source": "ya", "impressions": "10", "opens": "4", "closes": "1",
                         "submit_errors": "1", "submissions": "3", "verified": "2",
-                        "verification_rate": "0.6667", "verified_per_1000_impressions": "200.0"}
+                        "verification_rate": "0.6667", "verified_per_1000_impressions": "200.0",
+                        "conversions": "0", "conversions_per_verified": "0.0"}
     assert table[-1]["form"] == "(total)" and table[-1]["submissions"] == "5"
     data = json.loads(cli(app, "--format", "json", "--by", "utm_medium", "--since", str(today()),
                           "--until", str(today())).output)
     assert data["by"] == "utm_medium" and data["since"] == str(today())
     assert data["rows"][0] == {"form_id": "callback", "source": "cpc", "impressions": None, "opens": None,
                                "closes": None, "submit_errors": None, "submissions": 3, "verified": 2,
-                               "total": False, "verification_rate": pytest.approx(2 / 3),
-                               "verified_per_1000": None}
+                               "conversions": 0, "value": {}, "total": False,
+                               "verification_rate": pytest.approx(2 / 3), "verified_per_1000": None,
+                               "conversions_per_verified": 0.0}
 
 
 @pytest.mark.parametrize("args, message", [
@@ -222,3 +227,101 @@ def test_cli_table_shows_control_characters_of_a_visitors_tag_escaped_not_raw(ap
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
     assert "\\x1b]0;owned\\x07\\x1b[2Jx\\u202ey" in result.output
+
+
+# -- conversions ---------------------------------------------------------------
+@pytest.fixture
+def sales(app, traffic):
+    """ya1: an order of 1990 RUB and one of 25.50 USD; ya2: a call (no value); direct: 500 RUB;
+    vk (unverified lead): a 100 RUB order; tracking/google: a meeting."""
+    convert(app, traffic["ya1"], value="1990.00", currency="RUB", external_id="A-1")
+    convert(app, traffic["ya1"], value="25.50", currency="USD", external_id="A-2")
+    convert(app, traffic["ya2"], kind="call")
+    convert(app, traffic["direct"], value=500, currency="RUB", external_id="A-3")
+    convert(app, traffic["vk"], value="100", currency="RUB", external_id="A-4")
+    convert(app, traffic["tracking"], kind="meeting")
+    return traffic
+
+
+def test_conversions_count_under_their_leads_source_with_a_value_per_currency(app, sales):
+    rows = by_key(report(app))
+    ya = rows[("callback", "ya")]
+    assert (ya.conversions, ya.value) == (3, {"RUB": Decimal("1990.00"), "USD": Decimal("25.50")})
+    assert ya.conversions_per_verified == pytest.approx(3 / 2)
+    assert (rows[("callback", "(direct)")].conversions, rows[("callback", "(direct)")].value) == (1, {"RUB": Decimal("500.00")})
+    vk = rows[("callback", "vk")]
+    assert (vk.conversions, vk.value, vk.conversions_per_verified) == (1, {"RUB": Decimal("100.00")}, None)
+    assert (rows[("tracking", "google")].conversions, rows[("tracking", "google")].value) == (1, {})
+    assert rows[("tracking", "(direct)")].conversions == 0
+    total = report(app)[-1]
+    assert (total.conversions, total.value) == (6, {"RUB": Decimal("2590.00"), "USD": Decimal("25.50")})
+    assert total.conversions_per_verified == pytest.approx(6 / 4)
+    assert (ya.submissions, ya.verified, ya.impressions) == (3, 2, 10)  # the other columns are unchanged
+
+
+def test_conversions_follow_the_grouping_and_the_form_filter(app, sales):
+    medium = by_key(report(app, by="utm_medium"))
+    assert medium[("callback", "cpc")].conversions == 3 and medium[("callback", "(none)")].conversions == 2
+    assert medium[("callback", "(none)")].value == {"RUB": Decimal("600.00")}
+    campaign = by_key(report(app, by="utm_campaign", form_id="callback"))
+    assert campaign[("callback", "kettles")].value == {"RUB": Decimal("2090.00"), "USD": Decimal("25.50")}
+    by_form = report(app, by="form")
+    assert [(r.form_id, r.conversions) for r in by_form] == [("callback", 5), ("tracking", 1), (None, 6)]
+    assert [r.conversions for r in report(app, form_id="tracking")] == [1, 0, 1]
+
+
+def test_a_conversion_counts_in_the_period_of_its_lead_whenever_it_happened(app, traffic):
+    """Cohort view: a lead of last month that orders today counts last month, under its source."""
+    month_ago = datetime.combine(days_ago(40), time(12))
+    move_submission(app, traffic["ya1"], month_ago)
+    convert(app, traffic["ya1"], value="1990.00", currency="RUB")  # occurred today
+    convert(app, traffic["direct"], value="500.00", currency="RUB",
+            occurred_at=datetime.now(timezone.utc) + timedelta(days=3))  # after the period's end: still counts
+    assert by_key(report(app))[("callback", "ya")].conversions == 0
+    assert by_key(report(app))[("callback", "(direct)")].conversions == 1
+    old = by_key(report(app, since=days_ago(40), until=days_ago(40)))
+    assert (old[("callback", "ya")].conversions, old[("callback", "ya")].value) == (1, {"RUB": Decimal("1990.00")})
+
+
+def test_with_first_touch_conversions_go_to_the_first_visits_source(app, client, capsys, run_jobs):
+    first = {"utm_source": "vk", "at": "2026-01-01T10:00:00Z"}
+    touched = lead(client, capsys, run_jobs, "+7 912 345-67-81", utm_source="ya", first_touch=first)
+    plain = lead(client, capsys, run_jobs, "+7 912 345-67-82", utm_source="ya")
+    convert(app, touched, value="700.00", currency="RUB")
+    convert(app, plain, value="300.00", currency="RUB")
+    rows = by_key(report(app, first_touch=True))
+    assert (rows[("callback", "vk")].conversions, rows[("callback", "vk")].value) == (1, {"RUB": Decimal("700.00")})
+    assert (rows[("callback", "ya")].conversions, rows[("callback", "ya")].value) == (1, {"RUB": Decimal("300.00")})
+    assert by_key(report(app))[("callback", "ya")].value == {"RUB": Decimal("1000.00")}
+
+
+def test_an_erased_leads_conversions_still_count(app, sales):
+    result = app.test_cli_runner().invoke(args=["phonecapture", "erase", "+7 912 345-67-81", "--actor", "dpo"])
+    assert result.exit_code == 0, result.output
+    ya = by_key(report(app))[("callback", "ya")]
+    assert (ya.conversions, ya.value) == (3, {"RUB": Decimal("1990.00"), "USD": Decimal("25.50")})
+
+
+def test_cli_table_csv_and_json_show_conversions_and_each_currency_apart(app, sales):
+    lines = cli(app, "--form", "callback").output.splitlines()
+    assert lines[2].split()[-7:] == ["conversions", "conv./verified", "%", "value", "RUB", "value", "USD"]
+    assert lines[4].split()[-4:] == ["3", "150.0", "1990.00", "25.50"]
+    assert lines[-1].split()[-4:] == ["5", "166.7", "2590.00", "25.50"]
+    table = list(csv.DictReader(io.StringIO(cli(app, "--format", "csv").output)))
+    assert list(table[0])[-4:] == ["conversions", "conversions_per_verified", "value_RUB", "value_USD"]
+    assert {k: table[0][k] for k in list(table[0])[-4:]} == {
+        "conversions": "3", "conversions_per_verified": "1.5", "value_RUB": "1990.00", "value_USD": "25.50"}
+    vk = next(r for r in table if r["source"] == "vk")
+    assert (vk["conversions_per_verified"], vk["value_USD"]) == ("", "0.00")
+    assert table[-1]["value_RUB"] == "2590.00"
+    data = json.loads(cli(app, "--format", "json").output)
+    assert data["currencies"] == ["RUB", "USD"]
+    assert data["rows"][0]["value"] == {"RUB": "1990.00", "USD": "25.50"}
+    assert data["rows"][0]["conversions"] == 3 and data["rows"][0]["conversions_per_verified"] == 1.5
+    assert data["rows"][-1]["value"] == {"RUB": "2590.00", "USD": "25.50"}
+
+
+def test_without_values_there_are_no_value_columns(app, traffic):
+    convert(app, traffic["ya1"], kind="call")
+    header = cli(app, "--format", "csv").output.splitlines()[0]
+    assert header.endswith(",conversions,conversions_per_verified")

@@ -42,15 +42,36 @@ def seed(site, request):
             assert done.status == 200, done.text()
 
 
+#: what the leads above bought, by lead number (i): (kind, value, currency)
+SALES = [(0, "order", "3490.00", "RUB"), (1, "order", "1890.00", "RUB"), (2, "order", "2250.00", "RUB"),
+         (3, "call", None, None), (6, "order", "3490.00", "RUB"), (7, "order", "45.00", "USD"),
+         (10, "order", "1890.00", "RUB")]
+
+
+def seed_sales(instance):
+    """Orders and a call, recorded by the customers' numbers as a shop's checkout would."""
+    from tests.browser.server import create_app
+
+    app = create_app(str(instance))
+    with app.app_context():
+        ext = app.extensions["phonecapture"].extension
+        for n, (i, kind, value, currency) in enumerate(SALES):
+            ext.record_conversion_for_phone(f"+7 912 300-10-{i:02d}", kind=kind, value=value, currency=currency,
+                                            external_id=f"Z-{n:04d}")
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def report_site(browser, tmp_path_factory):
     """A site of its own (other tests' traffic stays out of the picture), seeded once."""
     if not have_axe():
         require(False, "axe-core is not installed (npm --prefix widget ci)")
-    site = Server(tmp_path_factory.mktemp("report-site"))
+    instance = tmp_path_factory.mktemp("report-site")
+    site = Server(instance)
     ctx = browser.new_context()
     try:
         seed(site, ctx.request)
+        seed_sales(instance)
         yield site
     finally:
         ctx.close()
@@ -71,7 +92,13 @@ def test_the_source_report_page_is_accessible_and_looks_right(browser, report_si
         table = page.get_by_role("table", name="All forms")
         assert table.is_visible()
         ya = table.get_by_role("row", name="popup ya")
-        assert ya.get_by_role("cell").all_inner_texts() == ["popup", "240", "60", "31", "4", "6", "4", "66.7", "16.7"]
+        assert ya.get_by_role("cell").all_inner_texts() == ["popup", "240", "60", "31", "4", "6", "4", "66.7", "16.7",
+                                                            "4", "100.0", "7630.00\xa0RUB"]
+        google = table.get_by_role("row", name="popup google")
+        assert google.get_by_role("cell").all_inner_texts()[-1] == "3490.00\xa0RUB\n45.00\xa0USD"  # a line each
+        assert table.get_by_role("columnheader").all_inner_texts()[-3:] == [
+            "Conversions", "Conversions per verified number %", "Value"]
+        assert page.locator(".phonecapture-scroll").evaluate("e => e.scrollWidth <= e.clientWidth")
         assert page.get_by_role("link", name="Download this report as CSV").is_visible()
         assert axe(page) == []
         shot(page, SHOT, tmp_path)
@@ -102,7 +129,8 @@ def test_a_russian_browser_reads_the_report_in_russian(browser, report_site, tmp
         table = page.get_by_role("table", name="Все формы")
         assert table.get_by_role("columnheader").all_inner_texts()[:4] == ["Форма", "Источник", "Показы", "Открытия"]
         ya = table.get_by_role("row", name="popup ya")
-        assert ya.get_by_role("cell").all_inner_texts() == ["popup", "240", "60", "31", "4", "6", "4", "66,7", "16,7"]
+        assert ya.get_by_role("cell").all_inner_texts() == ["popup", "240", "60", "31", "4", "6", "4", "66,7", "16,7",
+                                                            "4", "100,0", "7630,00\xa0RUB"]
         assert page.get_by_role("link", name="Скачать отчёт в CSV").is_visible()
         # the longer Russian headers still fit a 1280 px window, no sideways scrolling
         assert page.locator(".phonecapture-scroll").evaluate("e => e.scrollWidth <= e.clientWidth")

@@ -1,7 +1,7 @@
 """form versions: forms edited by marketers in the admin, versioned
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 A form saved in /phonecapture/admin/forms is a new row; the newest row of a form is live (a row
 without config means "back to PHONECAPTURE_FORMS"). Forms still exist only if the app config
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
