@@ -502,3 +502,18 @@ def test_the_cli_lists_edited_forms_and_hands_one_back_to_the_app_config(app, cl
     assert client.get(f"{API}/forms/tracking").json["triggers"] == {"d": 60}
     again = runner.invoke(args=["phonecapture", "forms", "use-config", "tracking", "--actor", "ops", "--note", "x"])
     assert "already shows the app config" in again.output
+
+
+def test_the_staff_menu_links_the_forms_for_the_roles_that_open_them(app, client, roles):
+    def menu(url):
+        html = client.get(url).get_data(as_text=True)
+        nav = re.search(r'<nav class="phonecapture-staff-nav".*?</nav>', html, re.S)
+        return re.findall(r">([^<]+)</a>", nav.group(0)) if nav else []
+
+    roles.add("marketer")
+    assert menu(LIST) == menu("/phonecapture/admin/sources") == ["Sources", "Forms"]
+    roles.clear()
+    roles.add("manager")
+    assert menu("/phonecapture/admin/leads") == ["Leads"]
+    roles.add("admin")
+    assert menu(LIST) == ["Sources", "Leads", "Forms"]

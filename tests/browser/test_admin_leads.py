@@ -85,7 +85,7 @@ def test_a_manager_reads_masked_leads_and_shows_one_number_with_a_reason(browser
         assert "+7 *** ***-**-00" in html
         for i in range(len(LEADS)):
             assert f"300-20-{i:02d}" not in html and f"91230020{i:02d}" not in re.sub(r"\D", "", html)
-        assert page.get_by_role("navigation", name="Staff pages").get_by_role("link").all_inner_texts() == ["Sources", "Leads"]
+        assert page.get_by_role("navigation", name="Staff pages").get_by_role("link").all_inner_texts() == ["Sources", "Leads", "Forms"]
         assert axe(page) == []
 
         row = table.get_by_role("row").filter(has_text="+7 *** ***-**-00")
