@@ -7,7 +7,7 @@ utm tag only: no number, name, page URL or IP ever reaches it.
 
 Also shared by the staff pages: both role sets (``LEADS_ROLES`` guards admin_leads.py's Leads
 page), the menu of the pages a user's roles open (``staff_nav``, admin/base.html) and
-``_no_store``.
+``no_store``.
 """
 from __future__ import annotations
 
@@ -237,42 +237,52 @@ def _staff_only():
         abort(403)
 
 
-def _message(locale: str, code: int, default_title: str, default_text: str | None):
-    """An error page's (title, text) in ``locale``; werkzeug's English for a code we don't word."""
-    t = TEXTS[locale]
-    if code in t["errors"]:
-        return t["errors"][code]
-    if t["error_other"] is None:
-        return default_title, default_text or ""
-    title, text = t["error_other"]
-    return title.format(code=code), text
-
-
-@admin_bp.errorhandler(HTTPException)
-def _error_page(exc: HTTPException):
-    locale = _locale()
-    title, text = _message(locale, exc.code, exc.name, exc.description)
-    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text,
-                                     locale=locale), exc.code)
-
-
-@admin_bp.errorhandler(OperationalError)
-def _db_down(exc):  # a lost connection, a statement timeout: a 503 to retry, never a 500
-    current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
-    get_state().db.session.rollback()
-    locale = _locale()
-    title, text = TEXTS[locale]["errors"][503]
-    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text, locale=locale),
-                     503, **{"Retry-After": "60"})
-
-
-def _no_store(body, status=200, **headers):
+def no_store(body, status=200, **headers):
+    """A staff page's response: never cached, never indexed, varying with the browser's language."""
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     response.vary.add("Accept-Language")  # the language follows the browser's unless ?lang= says
     response.headers.update(headers)
     return response
+
+
+def staff_error_pages(bp: Blueprint, texts: dict[str, dict]) -> None:
+    """Every staff blueprint answers errors the same way, in its page's language (``texts[locale]
+    ["errors"]``, else ``"error_other"``, else werkzeug's words): a styled no-store page, a 429
+    with Retry-After, and a lost database as a 503 to retry, never a 500."""
+
+    def page(code: int, title: str, text: str, **headers):
+        locale = page_language(texts)
+        return no_store(render_template("phonecapture/admin/message.html", title=title, text=text,
+                                        locale=locale), code, **headers)
+
+    @bp.errorhandler(HTTPException)
+    def _error_page(exc: HTTPException):
+        t = texts[page_language(texts)]
+        title, text = t["errors"].get(exc.code) or (None, None)
+        if title is None and t.get("error_other"):
+            title, text = t["error_other"]
+            title = title.format(code=exc.code)
+        if title is None:
+            title, text = exc.name, exc.description or ""
+        headers = {}
+        if exc.code == 429:  # flask-limiter's refusal (one reveal too many)
+            from .api import _retry_after
+
+            wait = _retry_after(exc)
+            text, headers = text.replace("{s}", str(wait)), {"Retry-After": str(wait)}
+        return page(exc.code or 400, title, text, **headers)
+
+    @bp.errorhandler(OperationalError)
+    def _db_down(exc):  # a lost connection, a statement timeout
+        current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
+        get_state().db.session.rollback()
+        title, text = texts[page_language(texts)]["errors"][503]
+        return page(503, title, text, **{"Retry-After": "60"})
+
+
+staff_error_pages(admin_bp, TEXTS)
 
 
 def _report(locale: str):
@@ -311,15 +321,15 @@ def sources():
     body = render_template("phonecapture/admin/sources.html", filter=flt, rows=rows, errors=errors,
                            by=flt.by.data, fmt=report_output, t=t, locale=locale, lang=lang, caption=caption,
                            csv_url=url_for(".sources_csv", **query) if rows is not None else None)
-    return _no_store(body, 400 if errors else 200)
+    return no_store(body, 400 if errors else 200)
 
 
 @admin_bp.get("/sources.csv")
 def sources_csv():
     flt, rows, errors = _report(_locale())
     if errors:
-        return _no_store("\n".join(text for _, text in errors) + "\n", 400, **{"Content-Type": "text/plain; charset=utf-8"})
+        return no_store("\n".join(text for _, text in errors) + "\n", 400, **{"Content-Type": "text/plain; charset=utf-8"})
     since, until = flt.period()
     name = f"phonecapture-sources-{since}-{until}-{flt.by.data}.csv"
-    return _no_store(report_output.to_csv(rows), 200, **{
+    return no_store(report_output.to_csv(rows), 200, **{
         "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"'})

@@ -14,16 +14,14 @@ import difflib
 import json
 import re
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from . import formstore
-from .admin import FORMS_ROLES, staff_nav
+from .admin import FORMS_ROLES, no_store, staff_error_pages, staff_nav
 from .admin_forms_texts import TEXTS
 from .extension import get_state
 from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
@@ -80,31 +78,7 @@ def _staff_only():
         abort(403)
 
 
-@admin_forms_bp.errorhandler(HTTPException)
-def _error_page(exc: HTTPException):
-    locale = _locale()
-    title, text = TEXTS[locale]["errors"].get(exc.code, (exc.name, exc.description or ""))
-    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text,
-                                     locale=locale), exc.code)
-
-
-@admin_forms_bp.errorhandler(OperationalError)
-def _db_down(exc):  # a lost connection, a statement timeout: a 503 to retry, never a 500
-    current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
-    get_state().db.session.rollback()
-    locale = _locale()
-    title, text = TEXTS[locale]["errors"][503]
-    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text, locale=locale),
-                     503, **{"Retry-After": "60"})
-
-
-def _no_store(body, status=200, **headers):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    response.vary.add("Accept-Language")
-    response.headers.update(headers)
-    return response
+staff_error_pages(admin_forms_bp, TEXTS)
 
 
 # -- forms ------------------------------------------------------------------------
@@ -244,7 +218,7 @@ def forms_list():
     live = state.forms.live(fresh=True)
     rows = [(form_id, live[form_id], state.forms.live_row(form_id), _config_changed(state, form_id))
             for form_id in sorted(state.forms)]
-    return _no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=TEXTS[locale],
+    return no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=TEXTS[locale],
                                      locale=locale, can_edit=_can_edit(), lang=_lang_args()))
 
 
@@ -264,7 +238,7 @@ def _edit_page(form_id: str, *, quick=None, raw=None, errors=(), status=200, not
                            can_edit=_can_edit(), number=number, live_row=state.forms.live_row(form_id),
                            config_changed=_config_changed(state, form_id),
                            lang=_lang_args(), field_errors={f: m for f, m, _ in errors if f})
-    return _no_store(body, status)
+    return no_store(body, status)
 
 
 @admin_forms_bp.get("/<form_id>")
@@ -409,7 +383,7 @@ def history(form_id: str):
         entries.append((row, diff[2:]))  # without the ---/+++ header lines
     number = rows[0].number if rows else 0
     restore = _localise(RestoreForm(formdata=None, base=str(number)), t)
-    return _no_store(render_template("phonecapture/admin/forms_history.html", form_id=form_id, entries=entries,
+    return no_store(render_template("phonecapture/admin/forms_history.html", form_id=form_id, entries=entries,
                                      t=t, locale=locale, can_edit=_can_edit(), restore=restore, number=number,
                                      lang=_lang_args()))
 
@@ -439,7 +413,7 @@ def restore(form_id: str, number: int):
     if consents != formstore.config_of(spec).get("consents") and not _roles() & CONSENT_ROLES:
         body = render_template("phonecapture/admin/message.html", title=t["errors"][403][0],
                                text=t["consents_admin"], locale=locale)
-        return _no_store(body, 403)
+        return no_store(body, 403)
     actor, role = _actor_role()
     try:
         row = formstore.save(state, form_id, new, base=base, actor=actor, role=role, note=note,

@@ -28,13 +28,11 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .admin import LEADS_ROLES, _no_store, staff_nav
+from .admin import LEADS_ROLES, no_store, staff_error_pages, staff_nav
 from .contacts import masked
 from .extension import get_state
 from .language import asked_language, page_language
@@ -222,41 +220,7 @@ def _managers_only():
 
 
 # -- errors ----------------------------------------------------------------------
-def _message(locale: str, exc: HTTPException) -> tuple[str, str]:
-    t = TEXTS[locale]
-    if exc.code in t["errors"]:
-        return t["errors"][exc.code]
-    if t["error_other"] is None:
-        return exc.name, exc.description or ""
-    title, text = t["error_other"]
-    return title.format(code=exc.code), text
-
-
-def _message_page(locale: str, code: int, title: str, text: str, **headers):
-    return _no_store(render_template("phonecapture/admin/message.html", title=title, text=text, locale=locale),
-                     code, **headers)
-
-
-@leads_bp.errorhandler(HTTPException)
-def _error_page(exc: HTTPException):
-    locale = _locale()
-    title, text = _message(locale, exc)
-    headers = {}
-    if exc.code == 429:  # flask-limiter's refusal of one reveal too many
-        from .api import _retry_after
-
-        wait = _retry_after(exc)
-        text, headers = text.format(s=wait), {"Retry-After": str(wait)}
-    return _message_page(locale, exc.code or 400, title, text, **headers)
-
-
-@leads_bp.errorhandler(OperationalError)
-def _db_down(exc):  # a lost connection, a statement timeout: a 503 to retry, never a 500
-    current_app.logger.error("phonecapture: database unavailable (%s)", type(exc.orig).__name__)
-    get_state().db.session.rollback()
-    locale = _locale()
-    title, text = TEXTS[locale]["errors"][503]
-    return _message_page(locale, 503, title, text, **{"Retry-After": "60"})
+staff_error_pages(leads_bp, TEXTS)
 
 
 # -- the list --------------------------------------------------------------------
@@ -387,7 +351,7 @@ def leads():
         body = render_template("phonecapture/admin/leads.html", t=t, locale=locale, lang=lang, filter=flt,
                                errors=errors, rows=None,  # a fresh start: the bad query stays behind
                                newest_url=url_for(".leads", **({"lang": lang} if lang else {})))
-        return _no_store(body, 400)
+        return no_store(body, 400)
     since = None if flt.period.data == "all" else utcnow() - timedelta(days=int(flt.period.data))
     rows, more = recent_leads(state, form_id=flt.form.data or None, status=flt.status.data, since=since,
                               before=flt.cursor())
@@ -398,7 +362,7 @@ def leads():
     body = render_template("phonecapture/admin/leads.html", t=t, locale=locale, lang=lang, filter=flt, errors=[],
                            rows=rows, caption=caption, older_url=older_url, csrf=generate_csrf(),
                            newest_url=url_for(".leads", **_query(flt, lang)) if flt.before.data else None)
-    return _no_store(body)
+    return no_store(body)
 
 
 # -- show one number -------------------------------------------------------------
@@ -456,7 +420,7 @@ def reveal_number(contact_id: str):
             errors += [("pc-reason", msg) for msg in form.errors.get("reason", [])[:1]]
         body = render_template("phonecapture/admin/reveal_form.html", t=t, locale=locale, lang=lang, form=form,
                                errors=errors, masked=masked(state, contact), contact_id=contact.id)
-        return _no_store(body, 400 if errors else 200)
+        return no_store(body, 400 if errors else 200)
     actor = staff_actor()
     try:
         e164 = reveal(state, contact.id, actor=actor, role=staff_role(), reason=form.reason.data,
@@ -465,4 +429,4 @@ def reveal_number(contact_id: str):
         abort(410)
     body = render_template("phonecapture/admin/revealed.html", t=t, locale=locale, lang=lang,
                            number=_formats(e164), contact_id=contact.id, actor=actor)
-    return _no_store(body, **{"Referrer-Policy": "no-referrer"})
+    return no_store(body, **{"Referrer-Policy": "no-referrer"})
