@@ -517,3 +517,17 @@ def test_the_staff_menu_links_the_forms_for_the_roles_that_open_them(app, client
     assert menu("/phonecapture/admin/leads") == ["Leads"]
     roles.add("admin")
     assert menu(LIST) == ["Sources", "Leads", "Forms"]
+
+
+def test_a_database_error_on_the_editor_is_a_503_page_not_a_500(app, client, marketer, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from flask_phonecapture import admin_forms
+
+    def down(*args, **kw):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(admin_forms, "_config_changed", down)
+    response = client.get(LIST)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert response.headers["Cache-Control"] == "no-store"
