@@ -15,7 +15,6 @@ import json
 import re
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from pydantic import ValidationError
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -27,6 +26,7 @@ from .extension import get_state
 from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
 from .language import asked_language, page_language
 from .netutil import client_ip
+from .webforms import PostedForm
 
 admin_forms_bp = Blueprint("phonecapture_admin_forms", __name__, template_folder="templates")
 
@@ -82,7 +82,7 @@ staff_error_pages(admin_forms_bp, TEXTS)
 
 
 # -- forms ------------------------------------------------------------------------
-class QuickForm(FlaskForm):
+class QuickForm(PostedForm):
     """The settings a marketer tunes most; everything else is in the JSON editor."""
 
     base = HiddenField()
@@ -103,13 +103,13 @@ class QuickForm(FlaskForm):
     note = TextAreaField(validators=[DataRequired(), Length(max=500)])
 
 
-class JsonForm(FlaskForm):
+class JsonForm(PostedForm):
     base = HiddenField()
     config = TextAreaField(validators=[InputRequired(), Length(max=MAX_BODY)])
     note = TextAreaField(validators=[DataRequired(), Length(max=500)])
 
 
-class RestoreForm(FlaskForm):
+class RestoreForm(PostedForm):
     base = HiddenField()
 
 

@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import and_, or_, select
 from wtforms import Form, SelectField, StringField
@@ -40,6 +39,7 @@ from .leads import _plausible_id
 from .models import Consent, Contact, Submission, utcnow
 from .netutil import client_ip
 from .subject_access import SubjectAccessError, reveal
+from .webforms import PostedForm
 
 leads_bp = Blueprint("phonecapture_leads", __name__, template_folder="templates")
 leads_bp.context_processor(staff_nav)
@@ -373,7 +373,7 @@ def _clean(value):
     return "".join(ch if ch.isprintable() else " " for ch in value).strip()
 
 
-class RevealForm(FlaskForm):
+class RevealForm(PostedForm):
     """Why the full number is needed: required, trimmed, at most REASON_MAX characters."""
 
     reason = StringField(filters=[_clean])

@@ -1,0 +1,60 @@
+"""Hostile input on the staff pages and what they share with the public ones: JSON bodies Flask-WTF
+can't read, role loaders a host app gets slightly wrong, forged version tags, lone surrogates,
+numbers past what a Decimal can quantize, and an actor that is a phone number."""
+import json
+
+import pytest
+
+from flask_phonecapture import conversions, ratelimit
+from flask_phonecapture.extension import get_state
+from flask_phonecapture.models import Submission
+from tests.conftest import get_token
+from tests.reporting import lead
+from tests.test_admin_forms import LIST, live_json, save_json, versions
+
+API = "/phonecapture/api/v1"
+LEADS = "/phonecapture/admin/leads"
+
+
+@pytest.fixture
+def roles():
+    return {"admin"}
+
+
+@pytest.fixture
+def actor():
+    return {"name": None}
+
+
+@pytest.fixture
+def app(make_app, roles, actor):
+    app, ext = make_app(PHONECAPTURE_FORMS_CACHE_S=0)
+    ext.role_loader(lambda: roles)
+    ext.actor_loader(lambda: actor["name"])
+    app.testing = False  # an exception is a 500 here, as in production, not a test error
+    return app
+
+
+# -- a JSON body that is no object of strings --------------------------------------------
+@pytest.mark.parametrize("body", [[1], "x", 5, None, {"reason": 5, "note": {"a": 1}}, {"reason": ["a", None]},
+                                  {"reason": "a\ud800b"}])
+@pytest.mark.parametrize("url", ["reveal", f"{LIST}/tracking", f"{LIST}/tracking/json",
+                                 f"{LIST}/tracking/restore/0", "/phonecapture/f/callback",
+                                 "/phonecapture/privacy/erase"])
+def test_a_json_body_flask_wtf_cannot_read_is_a_400_on_every_posted_form(app, client, capsys, run_jobs, url, body):
+    if url == "reveal":
+        sid = lead(client, capsys, run_jobs, "+7 912 345-67-89", verify=False)
+        with app.app_context():
+            url = f"{LEADS}/{get_state().db.session.get(Submission, sid).contact_id}/reveal"
+    raw = json.dumps(body, ensure_ascii=True).encode()
+    assert client.post(url, data=raw, content_type="application/json").status_code == 400
+
+
+def test_a_json_body_of_strings_still_works_as_a_form(app, client):
+    """Flask-WTF's JSON reading stays: an object of strings (a number as its text) fills the form."""
+    config, csrf, base = live_json(client)
+    config["triggers"] = {"delay_s": 7}
+    response = client.post(f"{LIST}/tracking/json", json={"csrf_token": csrf, "base": int(base), "note": "via fetch()",
+                                                          "config": json.dumps(config)})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert versions(app)[-1] == (1, False, "via fetch()")
