@@ -58,3 +58,13 @@ def test_a_json_body_of_strings_still_works_as_a_form(app, client):
                                                           "config": json.dumps(config)})
     assert response.status_code == 303, response.get_data(as_text=True)[:300]
     assert versions(app)[-1] == (1, False, "via fetch()")
+
+
+# -- role loaders --------------------------------------------------------------------------
+@pytest.mark.parametrize("answer,status", [
+    ({"admin": False, "manager": False}, 403), ({"admin": False, "manager": True}, 200),
+    ("manager", 200), ("admin", 200), ("visitor", 403), (["manager"], 200), (None, 403), ((), 403)])
+def test_a_role_loader_answering_a_name_or_a_mapping_grants_what_it_means(app, client, answer, status):
+    get_state(app).extension.role_loader(lambda: answer)
+    assert client.get(LEADS).status_code == status
+    assert client.get(f"{LEADS}?lang=ru").status_code == status
