@@ -68,3 +68,19 @@ def test_a_role_loader_answering_a_name_or_a_mapping_grants_what_it_means(app, c
     get_state(app).extension.role_loader(lambda: answer)
     assert client.get(LEADS).status_code == status
     assert client.get(f"{LEADS}?lang=ru").status_code == status
+
+
+# -- version tags ------------------------------------------------------------------------
+def test_a_forged_version_tag_cannot_pick_an_old_version_before_the_token_is_checked(app, client):
+    config, _, _ = live_json(client)
+    assert save_json(client, dict(config, active=False), note="paused").status_code == 303
+    with app.app_context():
+        paused_tag = get_state().forms["tracking"].version[:8]
+    assert save_json(client, config, note="back on").status_code == 303
+    head, mac = get_token(client, "tracking").split(".")
+    forged = head.rpartition("-")[0] + "-" + paused_tag + "." + mac
+    response = client.post(f"{API}/submissions", json={
+        "form_id": "tracking", "token": forged, "phone": "8 912 345-67-81",
+        "consents": {"service_sms": True}, "hp": "", "elapsed_ms": 4000})
+    # not the paused version's 404: the tag is not this app's, so the live version judges it
+    assert response.status_code == 400 and response.json["error"] == "invalid_token"
