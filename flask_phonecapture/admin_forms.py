@@ -26,7 +26,7 @@ from .extension import get_state
 from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
 from .language import asked_language, page_language
 from .netutil import client_ip
-from .webforms import PostedForm
+from .webforms import PostedForm, _encodable
 
 admin_forms_bp = Blueprint("phonecapture_admin_forms", __name__, template_folder="templates")
 
@@ -296,6 +296,8 @@ def _save(form_id: str, spec, config: dict, *, base: int, note: str):
     live_config = formstore.config_of(state.forms.live(fresh=True)[form_id])
     if "\\u0000" in json.dumps(config):  # PostgreSQL can't store it (and no text needs it)
         return 422, [(None, t["nul"], None)]
+    if not _encodable(json.dumps(config, ensure_ascii=False)):  # "\ud800": no UTF-8 for it
+        return 422, [(None, t["surrogate"], None)]
     try:
         new = formstore.parse(form_id, config)
     except ValidationError as exc:

@@ -84,3 +84,13 @@ def test_a_forged_version_tag_cannot_pick_an_old_version_before_the_token_is_che
         "consents": {"service_sms": True}, "hp": "", "elapsed_ms": 4000})
     # not the paused version's 404: the tag is not this app's, so the live version judges it
     assert response.status_code == 400 and response.json["error"] == "invalid_token"
+
+
+# -- the JSON editor -------------------------------------------------------------------------
+def test_a_lone_surrogate_in_the_json_editor_is_a_422_not_a_500(app, client):
+    config, _, _ = live_json(client)
+    config["texts"] = dict(config.get("texts") or {}, title="a\ud800b")
+    response = save_json(client, config, raw=json.dumps(config))  # "\ud800" escaped, as a browser sends it
+    assert response.status_code == 422
+    assert "\\ud800" in response.get_data(as_text=True)
+    assert versions(app) == []
