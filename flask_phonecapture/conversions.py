@@ -79,10 +79,10 @@ def _value(value) -> Decimal | None:
         raise ConversionError("value must be a finite number")
     if amount < 0:
         raise ConversionError("value must not be negative (record a refund in your own books)")
+    if amount >= VALUE_MAX:  # first: quantizing 1E+100 to cents is itself an InvalidOperation
+        raise ConversionError("value must be less than 1,000,000,000,000")
     if amount != amount.quantize(Decimal("0.01")):
         raise ConversionError("value must have at most 2 digits after the point")
-    if amount >= VALUE_MAX:
-        raise ConversionError("value must be less than 1,000,000,000,000")
     return amount.quantize(Decimal("0.01"))
 
 

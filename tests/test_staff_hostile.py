@@ -94,3 +94,19 @@ def test_a_lone_surrogate_in_the_json_editor_is_a_422_not_a_500(app, client):
     assert response.status_code == 422
     assert "\\ud800" in response.get_data(as_text=True)
     assert versions(app) == []
+
+
+# -- conversions ------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["1E+100", "1e999999999", 10 ** 30, 1e300, "9" * 60])
+def test_a_value_too_big_to_quantize_is_a_conversion_error(app, client, capsys, run_jobs, value):
+    sid = lead(client, capsys, run_jobs, "+7 912 345-67-89")
+    with app.app_context(), pytest.raises(conversions.ConversionError, match="less than 1,000,000,000,000"):
+        get_state().extension.record_conversion(sid, value=value, currency="RUB")
+
+
+def test_the_cli_refuses_a_value_too_big_with_a_usage_error(app, client, capsys, run_jobs):
+    sid = lead(client, capsys, run_jobs, "+7 912 345-67-89")
+    result = app.test_cli_runner().invoke(args=["phonecapture", "conversion", "add", "--submission", sid,
+                                                "--value", "1E+100", "--currency", "RUB"])
+    assert result.exit_code == 2 and "less than 1,000,000,000,000" in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
