@@ -110,3 +110,14 @@ def test_the_cli_refuses_a_value_too_big_with_a_usage_error(app, client, capsys,
                                                 "--value", "1E+100", "--currency", "RUB"])
     assert result.exit_code == 2 and "less than 1,000,000,000,000" in result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+# -- an actor that is a phone number ----------------------------------------------------------
+def test_an_actor_that_is_a_phone_number_is_not_a_rate_limit_key_in_clear(app, actor):
+    actor["name"] = "+79123456789"
+    with app.test_request_context(LEADS):
+        key = ratelimit._actor_key()
+    assert key.startswith("actor:") and "9123456789" not in key
+    actor["name"] = None
+    with app.test_request_context(LEADS, environ_base={"REMOTE_ADDR": "203.0.113.5"}):
+        assert ratelimit._actor_key() == "actor:203.0.113.5"
