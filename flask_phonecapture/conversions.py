@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
+import phonenumbers
 from flask import current_app
 from sqlalchemy import case, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -168,8 +169,11 @@ def record(state, *, submission_id=None, phone=None, region: str = "RU", kind="o
 
 def _attribute(state, phone, region: str, occurred_at: datetime) -> str:
     """The submission a conversion of ``phone`` at ``occurred_at`` is attributed to (see above)."""
+    code = region.strip().upper() if isinstance(region, str) else ""  # a shop's country may be "ru"
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConversionError("region must be a two-letter country code such as RU or KZ")
     try:
-        e164 = parse_phone(phone, region).e164
+        e164 = parse_phone(phone, code).e164
     except PhoneError as exc:
         raise ConversionError(f"phone: {exc}") from None
     session = state.db.session
