@@ -70,7 +70,7 @@ def _encodable(text: str) -> bool:
 
 
 def _json_formdata() -> ImmutableMultiDict:
-    """A posted JSON body as form data: an object of strings, booleans, numbers (read as their
+    """A posted JSON body as form data: an object of strings, booleans and numbers (read as their
     text) or lists of those; anything else (or a lone surrogate) is a 400, not the TypeError Flask-WTF
     would raise."""
     body = request.get_json()  # unreadable JSON: Flask's own 400
@@ -78,8 +78,10 @@ def _json_formdata() -> ImmutableMultiDict:
     def one(value):
         if isinstance(value, str) and not _encodable(value):
             abort(400)  # a lone surrogate ("\\ud800"): no database or page can hold it
-        if isinstance(value, (str, bool)):
+        if isinstance(value, str):
             return value
+        if isinstance(value, bool):  # as a checkbox posts it: BooleanField reads "false" as unset
+            return "true" if value else "false"
         if isinstance(value, (int, float)):
             return str(value)
         abort(400)

@@ -37,7 +37,7 @@ def app(make_app, roles, actor):
 
 # -- a JSON body that is no object of strings --------------------------------------------
 @pytest.mark.parametrize("body", [[1], "x", 5, None, {"reason": 5, "note": {"a": 1}}, {"reason": ["a", None]},
-                                  {"reason": "a\ud800b"}])
+                                  {"reason": "a\ud800b"}, {"reason": True, "note": True, "phone": True}])
 @pytest.mark.parametrize("url", ["reveal", f"{LIST}/tracking", f"{LIST}/tracking/json",
                                  f"{LIST}/tracking/restore/0", "/phonecapture/f/callback",
                                  "/phonecapture/privacy/erase"])
