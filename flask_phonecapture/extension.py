@@ -124,6 +124,7 @@ class PhoneCapture:
 
         cfg.apply_defaults(app.config)
         cfg.check_known(app.config)
+        cfg.check_rate_limits(app.config)
         if app.config["PHONECAPTURE_ENV"] not in ("development", "production"):
             raise cfg.ConfigError("PHONECAPTURE_ENV must be 'development' or 'production'")
         if app.config["PHONECAPTURE_ENV"] == "production":

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from flask_phonecapture import conversions, ratelimit
+from flask_phonecapture.config import ConfigError
 from flask_phonecapture.extension import get_state
 from flask_phonecapture.models import Submission
 from tests.conftest import get_token
@@ -121,3 +122,16 @@ def test_an_actor_that_is_a_phone_number_is_not_a_rate_limit_key_in_clear(app, a
     actor["name"] = None
     with app.test_request_context(LEADS, environ_base={"REMOTE_ADDR": "203.0.113.5"}):
         assert ratelimit._actor_key() == "actor:203.0.113.5"
+
+
+# -- a reveal limit flask-limiter can't read -----------------------------------------------------
+@pytest.mark.parametrize("key", ["PHONECAPTURE_RATELIMIT_REVEAL", "PHONECAPTURE_RATELIMIT_SUBMIT"])
+@pytest.mark.parametrize("value", ["30/hr", "thirty an hour", "", None, 30])
+def test_an_unreadable_rate_limit_fails_at_start_instead_of_limiting_nothing(make_app, key, value):
+    with pytest.raises(ConfigError, match=f"{key} = .* is no rate limit"):
+        make_app(**{key: value})
+
+
+def test_a_readable_reveal_limit_still_starts(make_app):
+    app, _ = make_app(PHONECAPTURE_RATELIMIT_REVEAL="30 per hour;100/day")
+    assert app.extensions["phonecapture"].limiter is not None
