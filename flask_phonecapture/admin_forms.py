@@ -20,7 +20,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from . import formstore
-from .admin import FORMS_ROLES, no_store, staff_error_pages, staff_nav
+from .admin import FORMS_ROLES, no_store, refuse_cross_site, staff_error_pages, staff_nav
 from .admin_forms_texts import TEXTS
 from .extension import get_state
 from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
@@ -76,6 +76,7 @@ def _staff_only():
         abort(403)
     if request.method == "POST" and not _can_edit():
         abort(403)
+    refuse_cross_site()
 
 
 staff_error_pages(admin_forms_bp, TEXTS)

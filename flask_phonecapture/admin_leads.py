@@ -31,7 +31,7 @@ from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .admin import LEADS_ROLES, no_store, staff_error_pages, staff_nav
+from .admin import LEADS_ROLES, no_store, refuse_cross_site, staff_error_pages, staff_nav
 from .contacts import masked
 from .extension import get_state
 from .language import asked_language, page_language
@@ -217,6 +217,7 @@ def _managers_only():
     _locale()
     if not staff_role():
         abort(403)  # before any read, decrypt or audit record
+    refuse_cross_site()
 
 
 # -- errors ----------------------------------------------------------------------

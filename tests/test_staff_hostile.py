@@ -11,7 +11,7 @@ from flask_phonecapture.extension import get_state
 from flask_phonecapture.models import Submission
 from tests.conftest import get_token
 from tests.reporting import lead
-from tests.test_admin_forms import LIST, live_json, save_json, versions
+from tests.test_admin_forms import LIST, hidden, live_json, save_json, textarea, versions
 
 API = "/phonecapture/api/v1"
 LEADS = "/phonecapture/admin/leads"
@@ -135,3 +135,25 @@ def test_an_unreadable_rate_limit_fails_at_start_instead_of_limiting_nothing(mak
 def test_a_readable_reveal_limit_still_starts(make_app):
     app, _ = make_app(PHONECAPTURE_RATELIMIT_REVEAL="30 per hour;100/day")
     assert app.extensions["phonecapture"].limiter is not None
+
+
+# -- an app that turned CSRF off ------------------------------------------------------------------
+def test_without_csrf_a_staff_post_another_site_sends_is_refused_and_a_same_site_one_works(
+        make_app, capsys, run_jobs):
+    app, ext = make_app(WTF_CSRF_ENABLED=False, PHONECAPTURE_FORMS_CACHE_S=0)
+    ext.role_loader(lambda: {"admin"})
+    client = app.test_client()
+    sid = lead(client, capsys, run_jobs, "+7 912 345-67-89")
+    with app.app_context():
+        contact = get_state().db.session.get(Submission, sid).contact_id
+    page = client.get(f"{LIST}/tracking").get_data(as_text=True)
+    config, base = json.loads(textarea(page, "pc-config")), hidden(page, "base")
+    edit = {"base": base, "note": "from evil.example", "config": json.dumps(dict(config, active=False))}
+    cross = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
+    assert client.post(f"{LIST}/tracking/json", data=edit, headers=cross).status_code == 403
+    assert client.post(f"{LIST}/tracking/restore/0", data={"base": base}, headers=cross).status_code == 403
+    assert client.post(f"{LEADS}/{contact}/reveal", data={"reason": "x"}, headers=cross).status_code == 403
+    assert versions(app) == []
+    same = {"Sec-Fetch-Site": "same-origin"}
+    assert client.post(f"{LIST}/tracking/json", data=edit, headers=same).status_code == 303
+    assert client.post(f"{LEADS}/{contact}/reveal", data={"reason": "call back"}, headers=same).status_code == 200
