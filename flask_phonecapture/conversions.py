@@ -150,6 +150,9 @@ def record_conversion_for_phone(state, phone, kind="order", value=None, currency
     up and forgotten: it is not stored, logged, or put in an error message. An erased contact can't
     be found by its number any more (erasure cleared its blind index): record by submission id.
     """
+    if phone is None:  # not record()'s "by submission id" path: an order without a number
+        raise ConversionError("phone: an order without a number can't be attributed; record it by "
+                              "submission id")
     return record(state, phone=phone, region=region, kind=kind, value=value, currency=currency,
                   external_id=external_id, occurred_at=occurred_at)[0]
 

@@ -284,3 +284,9 @@ def test_the_region_of_a_number_without_plus_is_read_in_any_case_and_a_bad_one_i
     result = app.test_cli_runner().invoke(args=["phonecapture", "conversion", "add", "--phone", "8 912 345-67-89",
                                                 "--region", "kz-"])
     assert result.exit_code == 2 and "region must be" in result.output and "912" not in result.output
+
+
+def test_an_order_without_a_number_is_refused_as_such_not_as_an_unknown_submission(app, ext, sid):
+    with app.app_context(), pytest.raises(conversions.ConversionError, match="without a number"):
+        ext.record_conversion_for_phone(None, external_id="A-19")
+    assert rows(app) == []
