@@ -15,18 +15,18 @@ import json
 import re
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from pydantic import ValidationError
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from . import formstore
-from .admin import FORMS_ROLES, no_store, staff_error_pages, staff_nav
+from .admin import FORMS_ROLES, no_store, refuse_cross_site, staff_error_pages, staff_nav
 from .admin_forms_texts import TEXTS
 from .extension import get_state
 from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
 from .language import asked_language, page_language
 from .netutil import client_ip
+from .webforms import PostedForm, _encodable
 
 admin_forms_bp = Blueprint("phonecapture_admin_forms", __name__, template_folder="templates")
 
@@ -76,13 +76,14 @@ def _staff_only():
         abort(403)
     if request.method == "POST" and not _can_edit():
         abort(403)
+    refuse_cross_site()
 
 
 staff_error_pages(admin_forms_bp, TEXTS)
 
 
 # -- forms ------------------------------------------------------------------------
-class QuickForm(FlaskForm):
+class QuickForm(PostedForm):
     """The settings a marketer tunes most; everything else is in the JSON editor."""
 
     base = HiddenField()
@@ -103,13 +104,13 @@ class QuickForm(FlaskForm):
     note = TextAreaField(validators=[DataRequired(), Length(max=500)])
 
 
-class JsonForm(FlaskForm):
+class JsonForm(PostedForm):
     base = HiddenField()
     config = TextAreaField(validators=[InputRequired(), Length(max=MAX_BODY)])
     note = TextAreaField(validators=[DataRequired(), Length(max=500)])
 
 
-class RestoreForm(FlaskForm):
+class RestoreForm(PostedForm):
     base = HiddenField()
 
 
@@ -296,6 +297,8 @@ def _save(form_id: str, spec, config: dict, *, base: int, note: str):
     live_config = formstore.config_of(state.forms.live(fresh=True)[form_id])
     if "\\u0000" in json.dumps(config):  # PostgreSQL can't store it (and no text needs it)
         return 422, [(None, t["nul"], None)]
+    if not _encodable(json.dumps(config, ensure_ascii=False)):  # "\ud800": no UTF-8 for it
+        return 422, [(None, t["surrogate"], None)]
     try:
         new = formstore.parse(form_id, config)
     except ValidationError as exc:

@@ -25,14 +25,13 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import and_, or_, select
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .admin import LEADS_ROLES, no_store, staff_error_pages, staff_nav
+from .admin import LEADS_ROLES, no_store, refuse_cross_site, staff_error_pages, staff_nav
 from .contacts import masked
 from .extension import get_state
 from .language import asked_language, page_language
@@ -40,6 +39,7 @@ from .leads import _plausible_id
 from .models import Consent, Contact, Submission, utcnow
 from .netutil import client_ip
 from .subject_access import SubjectAccessError, reveal
+from .webforms import PostedForm
 
 leads_bp = Blueprint("phonecapture_leads", __name__, template_folder="templates")
 leads_bp.context_processor(staff_nav)
@@ -217,6 +217,7 @@ def _managers_only():
     _locale()
     if not staff_role():
         abort(403)  # before any read, decrypt or audit record
+    refuse_cross_site()
 
 
 # -- errors ----------------------------------------------------------------------
@@ -373,7 +374,7 @@ def _clean(value):
     return "".join(ch if ch.isprintable() else " " for ch in value).strip()
 
 
-class RevealForm(FlaskForm):
+class RevealForm(PostedForm):
     """Why the full number is needed: required, trimmed, at most REASON_MAX characters."""
 
     reason = StringField(filters=[_clean])

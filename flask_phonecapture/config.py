@@ -202,6 +202,24 @@ def check_known(config: Mapping[str, Any], extra_known: set[str] = frozenset()) 
             raise ConfigError(f"unknown setting {key}{hint}")
 
 
+RATE_LIMIT_KEYS = ("PHONECAPTURE_RATELIMIT_SUBMIT", "PHONECAPTURE_RATELIMIT_VERIFY", "PHONECAPTURE_RATELIMIT_REVEAL")
+
+
+def check_rate_limits(config: Mapping[str, Any]) -> None:
+    """Fail on a limit flask-limiter can't read: it would skip it quietly, and an unreadable
+    reveal limit would let one staff member show every number."""
+    from limits import parse_many
+
+    for key in RATE_LIMIT_KEYS:
+        value = config[key]
+        try:
+            if not isinstance(value, str) or not parse_many(value):
+                raise ValueError
+        except ValueError:
+            raise ConfigError(f"{key} = {value!r} is no rate limit: write e.g. '30/hour' or "
+                              f"'10/minute;60/hour'") from None
+
+
 def production_problems(config: Mapping[str, Any]) -> list[str]:
     """What a production deployment is missing; empty when it may start."""
     problems = []

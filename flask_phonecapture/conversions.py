@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
+import phonenumbers
 from flask import current_app
 from sqlalchemy import case, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -79,10 +80,10 @@ def _value(value) -> Decimal | None:
         raise ConversionError("value must be a finite number")
     if amount < 0:
         raise ConversionError("value must not be negative (record a refund in your own books)")
+    if amount >= VALUE_MAX:  # first: quantizing 1E+100 to cents is itself an InvalidOperation
+        raise ConversionError("value must be less than 1,000,000,000,000")
     if amount != amount.quantize(Decimal("0.01")):
         raise ConversionError("value must have at most 2 digits after the point")
-    if amount >= VALUE_MAX:
-        raise ConversionError("value must be less than 1,000,000,000,000")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -149,6 +150,9 @@ def record_conversion_for_phone(state, phone, kind="order", value=None, currency
     up and forgotten: it is not stored, logged, or put in an error message. An erased contact can't
     be found by its number any more (erasure cleared its blind index): record by submission id.
     """
+    if phone is None:  # not record()'s "by submission id" path: an order without a number
+        raise ConversionError("phone: an order without a number can't be attributed; record it by "
+                              "submission id")
     return record(state, phone=phone, region=region, kind=kind, value=value, currency=currency,
                   external_id=external_id, occurred_at=occurred_at)[0]
 
@@ -168,8 +172,11 @@ def record(state, *, submission_id=None, phone=None, region: str = "RU", kind="o
 
 def _attribute(state, phone, region: str, occurred_at: datetime) -> str:
     """The submission a conversion of ``phone`` at ``occurred_at`` is attributed to (see above)."""
+    code = region.strip().upper() if isinstance(region, str) else ""  # a shop's country may be "ru"
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConversionError("region must be a two-letter country code such as RU or KZ")
     try:
-        e164 = parse_phone(phone, region).e164
+        e164 = parse_phone(phone, code).e164
     except PhoneError as exc:
         raise ConversionError(f"phone: {exc}") from None
     session = state.db.session

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -85,7 +86,15 @@ class PhoneCapture:
         return fn
 
     def current_roles(self) -> set[str]:
-        return set(self._role_loader() or ())
+        """The role_loader's answer as a set of role names. A single name counts as one role (not
+        as its letters), and a mapping such as ``{"admin": False}`` grants only the roles it maps
+        to a true value (not every key)."""
+        roles = self._role_loader() or ()
+        if isinstance(roles, str):
+            return {roles}
+        if isinstance(roles, Mapping):
+            return {role for role, granted in roles.items() if granted}
+        return set(roles)
 
     def actor_loader(self, fn: Callable[[], str | None]) -> Callable[[], str | None]:
         """Register the function naming the current staff member for the audit log (e.g. their
@@ -115,6 +124,7 @@ class PhoneCapture:
 
         cfg.apply_defaults(app.config)
         cfg.check_known(app.config)
+        cfg.check_rate_limits(app.config)
         if app.config["PHONECAPTURE_ENV"] not in ("development", "production"):
             raise cfg.ConfigError("PHONECAPTURE_ENV must be 'development' or 'production'")
         if app.config["PHONECAPTURE_ENV"] == "production":

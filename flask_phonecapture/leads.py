@@ -108,8 +108,13 @@ def token_tag(token) -> str | None:
 
 def shown_spec(state, form_id: str, token) -> FormSpec | None:
     """The version of the form the token was issued with, else the live one (None: no such form).
-    A form edited between showing and submitting is judged, and recorded, as it was shown."""
-    return state.forms.seen(form_id, token_tag(token))
+    A form edited between showing and submitting is judged, and recorded, as it was shown.
+    Only a tag this app signed for this form picks a version: a forged one would pick old,
+    inactive versions and cost a read of the version table each (check_token refuses it after)."""
+    tag = token_tag(token)
+    if tag and not same(token.partition(".")[2], _token_mac(state, form_id, token.partition(".")[0])):
+        tag = None
+    return state.forms.seen(form_id, tag)
 
 
 def _base36(n: int) -> str:

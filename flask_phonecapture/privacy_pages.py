@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import phonenumbers
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -19,7 +18,7 @@ from .masks import _name
 from .messaging.hooks import _private, _Spec  # never cached or indexed, no referrer; <html lang>
 from .pages import _summary
 from .phone import PhoneError, parse_phone
-from .webforms import MESSAGES, VerifyForm
+from .webforms import MESSAGES, PostedForm, VerifyForm
 
 privacy_bp = Blueprint("phonecapture_privacy", __name__, template_folder="templates")
 
@@ -83,7 +82,7 @@ TEXTS = {
 }
 
 
-class EraseForm(FlaskForm):
+class EraseForm(PostedForm):
     phone = StringField(validators=[InputRequired(), Length(max=40)])
     country = StringField(validators=[Optional(), Length(max=2)])
 

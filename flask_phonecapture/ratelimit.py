@@ -6,6 +6,8 @@ database in :mod:`flask_phonecapture.verification`: they must hold across IPs.
 """
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
@@ -17,10 +19,14 @@ def _key() -> str:
 
 
 def _actor_key() -> str:
-    """The staff member (the host app's actor_loader), else the IP."""
+    """The staff member (the host app's actor_loader), else the IP. The actor goes in hashed: an
+    app whose staff sign in with their phone number must not leave it in Redis keys."""
     from .extension import get_state
 
-    return "actor:" + (get_state().extension.current_actor() or _key())
+    actor = get_state().extension.current_actor()
+    if actor is None:
+        return "actor:" + _key()
+    return "actor:" + hashlib.sha256(actor.encode(errors="surrogatepass")).hexdigest()[:32]
 
 
 def make_limiter(app: Flask) -> Limiter:

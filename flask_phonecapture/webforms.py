@@ -6,8 +6,10 @@ protected by the signed submit token instead; it must work cross-origin).
 """
 from __future__ import annotations
 
+from flask import abort, request
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
@@ -59,6 +61,49 @@ def form_message(spec: FormSpec, key: str, locale: str) -> str | None:
     return spec.texts.get(OVERRIDES[key], locale) if key in OVERRIDES else None
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_formdata() -> ImmutableMultiDict:
+    """A posted JSON body as form data: an object of strings, booleans and numbers (read as their
+    text) or lists of those; anything else (or a lone surrogate) is a 400, not the TypeError Flask-WTF
+    would raise."""
+    body = request.get_json()  # unreadable JSON: Flask's own 400
+
+    def one(value):
+        if isinstance(value, str) and not _encodable(value):
+            abort(400)  # a lone surrogate ("\\ud800"): no database or page can hold it
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):  # as a checkbox posts it: BooleanField reads "false" as unset
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        abort(400)
+
+    if not isinstance(body, dict):
+        abort(400)
+    return ImmutableMultiDict([(key, one(item)) for key, value in body.items()
+                               for item in (value if isinstance(value, list) else [value])])
+
+
+class PostedForm(FlaskForm):
+    """A FlaskForm whose JSON body (Flask-WTF accepts one in place of form data) is checked
+    first: a list, a nested object or a null answers 400 instead of a 500."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto and _is_submitted() and not request.files and not request.form \
+                    and request.is_json:
+                return _json_formdata()
+            return super().wrap_formdata(form, formdata)
+
+
 class _PhoneValidator:
     """Parse with the form's regions; keep the parsed number on the form for the caller."""
 
@@ -78,7 +123,7 @@ class _PhoneValidator:
             raise ValidationError(localized or str(exc)) from None
 
 
-class SubmissionFormBase(FlaskForm):
+class SubmissionFormBase(PostedForm):
     parsed_phone = None
     locale = "en"  # the language the form was shown in (its token says; its answers use it)
     token = HiddenField()
@@ -209,9 +254,9 @@ def _code_given(form, field):
         raise StopValidation(ANSWERS[_page_locale()]["code_format"])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(PostedForm):
     code = StringField(validators=[_code_given])
 
 
-class ResendForm(FlaskForm):
+class ResendForm(PostedForm):
     """No fields: the CSRF token alone guards the no-JS resend button."""

@@ -272,3 +272,21 @@ def test_the_conversion_table_is_dropped_by_a_downgrade_to_0004_and_comes_back(a
         migrate.upgrade()
         assert migrate.current() == "0006"
     assert rows(app) == []
+
+
+def test_the_region_of_a_number_without_plus_is_read_in_any_case_and_a_bad_one_is_named(app, ext, sid):
+    with app.app_context():
+        made = ext.record_conversion_for_phone("8 912 345-67-89", region=" ru ", external_id="A-18")
+        assert made.submission_id == sid  # "ru" from a shop's country field, not "not a valid number"
+        for region in ("xx", "", None, 5, "\x00"):
+            with pytest.raises(conversions.ConversionError, match="region must be a two-letter country code"):
+                ext.record_conversion_for_phone("8 912 345-67-89", region=region)
+    result = app.test_cli_runner().invoke(args=["phonecapture", "conversion", "add", "--phone", "8 912 345-67-89",
+                                                "--region", "kz-"])
+    assert result.exit_code == 2 and "region must be" in result.output and "912" not in result.output
+
+
+def test_an_order_without_a_number_is_refused_as_such_not_as_an_unknown_submission(app, ext, sid):
+    with app.app_context(), pytest.raises(conversions.ConversionError, match="without a number"):
+        ext.record_conversion_for_phone(None, external_id="A-19")
+    assert rows(app) == []
