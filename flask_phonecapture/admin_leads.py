@@ -33,6 +33,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from .admin import LEADS_ROLES, no_store, refuse_cross_site, staff_error_pages, staff_nav
 from .contacts import masked
+from .crypto import CryptoError
 from .extension import get_state
 from .language import asked_language, page_language
 from .leads import _plausible_id
@@ -87,6 +88,7 @@ TEXTS: dict[str, dict] = {
         "older": "Более ранние заявки",
         "newest": "К новым заявкам",
         "reveal_summary": "Показать номер",
+        "undecryptable": "не расшифровать: нет ключа",
         "reason_label": "Причина (попадёт в журнал аудита)",
         "reveal_button": "Показать",
         "reason_required": "Укажите причину: зачем вам полный номер (например, «перезвонить по заказу 17»). "
@@ -109,6 +111,8 @@ TEXTS: dict[str, dict] = {
                                  "выдать вам роль manager или admin."),
             404: ("Заявка не найдена", "Контакта с таким ID нет. Откройте номер со страницы заявок."),
             405: ("Метод не поддерживается", "Так эту страницу открыть нельзя."),
+            409: ("Номер не расшифровать", "Ключа, которым зашифрован этот номер, нет в PHONECAPTURE_KEYS. "
+                                           "Попросите администратора вернуть прежний ключ."),
             410: ("Номер удалён", "Этот номер удалён по просьбе владельца или по сроку хранения: "
                                   "показывать нечего."),
             413: ("Слишком большой запрос", "Запрос слишком большой. Сократите причину."),
@@ -153,6 +157,7 @@ TEXTS: dict[str, dict] = {
         "older": "Older leads",
         "newest": "Back to the newest leads",
         "reveal_summary": "Show number",
+        "undecryptable": "can't be decrypted: key missing",
         "reason_label": "Reason (recorded in the audit log)",
         "reveal_button": "Show",
         "reason_required": "Enter a reason: why you need the full number (e.g. “call back about order 17”). "
@@ -173,6 +178,8 @@ TEXTS: dict[str, dict] = {
             403: ("Forbidden", "You don't have access to this page. Ask the site's administrator for the "
                                "manager or admin role."),
             404: ("Not Found", "No contact has this id. Open the number from the Leads page."),
+            409: ("Can't be decrypted", "The key this number was encrypted with is not in PHONECAPTURE_KEYS. "
+                                        "Ask the site's administrator to put the old key back."),
             410: ("Gone", "This number was erased (at its owner's request or when its retention ended): "
                           "there is nothing to show."),
             413: ("Request too large", "The request is too large. Shorten the reason."),
@@ -276,6 +283,16 @@ class Lead:
     consents: list[tuple[str, datetime | None]] = field(default_factory=list)  # (purpose, withdrawn_at)
 
 
+def _masked_or_none(state, contact) -> str | None:
+    """The masked number, or None when it can't be decrypted (its key was removed from
+    PHONECAPTURE_KEYS): one such row must not take the whole list down."""
+    try:
+        return masked(state, contact)
+    except CryptoError as exc:  # the message names a key id or the check, never the number
+        current_app.logger.warning("phonecapture: contact %s can't be decrypted (%s)", contact.id, exc)
+        return None
+
+
 def recent_leads(state, *, form_id: str | None, status: str, since: datetime | None,
                  before: tuple[datetime, str] | None, limit: int | None = None) -> tuple[list[Lead], bool]:
     """(up to ``limit`` leads newest first, whether older ones exist). Decrypts only the numbers
@@ -303,7 +320,7 @@ def recent_leads(state, *, form_id: str | None, status: str, since: datetime | N
     for r in rows:
         if r.contact_id not in shown:
             contact = SimpleNamespace(id=r.contact_id, e164_enc=r.e164_enc)
-            shown[r.contact_id] = masked(state, contact) if r.contact_status == "active" else ""
+            shown[r.contact_id] = _masked_or_none(state, contact) if r.contact_status == "active" else ""
     given: dict[str, list] = {}
     if rows:
         for c in state.db.session.execute(
@@ -420,7 +437,8 @@ def reveal_number(contact_id: str):
                 errors.append((None, t["csrf"]))
             errors += [("pc-reason", msg) for msg in form.errors.get("reason", [])[:1]]
         body = render_template("phonecapture/admin/reveal_form.html", t=t, locale=locale, lang=lang, form=form,
-                               errors=errors, masked=masked(state, contact), contact_id=contact.id)
+                               errors=errors, masked=_masked_or_none(state, contact) or t["undecryptable"],
+                               contact_id=contact.id)
         return no_store(body, 400 if errors else 200)
     actor = staff_actor()
     try:
@@ -428,6 +446,8 @@ def reveal_number(contact_id: str):
                       origin=f"admin {_ip()}")
     except SubjectAccessError:  # erased between the check and the reveal
         abort(410)
+    except CryptoError:  # its key left PHONECAPTURE_KEYS: nothing was shown or recorded
+        abort(409)
     body = render_template("phonecapture/admin/revealed.html", t=t, locale=locale, lang=lang,
                            number=_formats(e164), contact_id=contact.id, actor=actor)
     return no_store(body, **{"Referrer-Policy": "no-referrer"})

@@ -393,3 +393,21 @@ def test_a_host_app_with_csrfprotect_still_gets_a_400_page_not_a_500(make_app, c
     response = reveal(client, contact_id, token=False)
     assert response.status_code == 400 and "tel:" not in response.get_data(as_text=True)
     assert len(audits(app)) == 1
+
+
+def test_a_number_whose_key_was_removed_is_named_not_a_500(app, client, manager, traffic):
+    # an operator dropped the key a number was encrypted with from PHONECAPTURE_KEYS
+    from flask_phonecapture.models import Contact
+
+    lost = contact_of(app, traffic[0])
+    with app.app_context():
+        session = get_state().db.session
+        contact = session.get(Contact, lost)
+        prefix, _, body = contact.e164_enc.split(".", 2)
+        contact.e164_enc = f"{prefix}.gone.{body}"
+        session.commit()
+    html = client.get(PAGE).get_data(as_text=True)
+    assert [r[2] for r in rows(html)] == ["+7 *** ***-**-83", "+7 *** ***-**-82", "can&#39;t be decrypted: key missing"]
+    response = reveal(client, lost)
+    assert response.status_code == 409 and "not in PHONECAPTURE_KEYS" in response.get_data(as_text=True)
+    assert audits(app) == []
