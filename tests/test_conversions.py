@@ -114,6 +114,8 @@ def test_two_simultaneous_records_of_one_order_make_one_row(app, ext, sid):
     ({"value": 5, "currency": "ABC"}, "currency must be an ISO 4217 code"),
     ({"value": 5, "currency": "RU"}, "currency must be an ISO 4217 code"),
     ({"value": 5, "currency": "руб"}, "currency must be an ISO 4217 code"),
+    ({"value": 5, "currency": "XXX"}, "currency must be an ISO 4217 code"),  # "no currency"
+    ({"value": 5, "currency": "xts"}, "currency must be an ISO 4217 code"),  # reserved for tests
     ({"occurred_at": datetime(2026, 3, 1, 12, 0)}, "occurred_at must carry a time zone"),
     ({"occurred_at": "2026-03-01"}, "occurred_at must be a datetime"),
     ({"external_id": "  "}, "external_id must be a non-empty string"),
