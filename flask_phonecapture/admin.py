@@ -11,6 +11,7 @@ page), the menu of the pages a user's roles open (``staff_nav``, admin/base.html
 """
 from __future__ import annotations
 
+import ipaddress
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
@@ -25,6 +26,7 @@ from . import report_output
 from .extension import get_state
 from .language import asked_language, page_language
 from .models import utcnow
+from .netutil import client_ip
 from .reports import BY, ReportError, source_report
 
 admin_bp = Blueprint("phonecapture_admin", __name__, template_folder="templates")
@@ -235,6 +237,21 @@ def _staff_only():
     _locale()
     if not get_state().extension.current_roles() & REPORT_ROLES:
         abort(403)
+
+
+def staff_ip() -> str:
+    """The client's address as an address (a forwarded header may carry anything), or "unknown"."""
+    ip = client_ip(request, current_app.config.get("PHONECAPTURE_TRUST_PROXY", False)) or ""
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return "unknown"
+
+
+def staff_actor(role: str) -> str:
+    """Who, for an audit record, a form's history and the reveal limit: the host app's
+    ``@phonecapture.actor_loader``, else ``role:<role>@<client ip>`` (the extension knows roles only)."""
+    return get_state().extension.current_actor() or f"role:{role or 'none'}@{staff_ip()}"
 
 
 def refuse_cross_site() -> None:

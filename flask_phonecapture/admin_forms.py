@@ -14,18 +14,17 @@ import difflib
 import json
 import re
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from pydantic import ValidationError
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from . import formstore
-from .admin import FORMS_ROLES, no_store, refuse_cross_site, staff_error_pages, staff_nav
+from .admin import FORMS_ROLES, no_store, refuse_cross_site, staff_actor, staff_error_pages, staff_nav
 from .admin_forms_texts import TEXTS
 from .extension import get_state
 from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
 from .language import asked_language, page_language
-from .netutil import client_ip
 from .webforms import PostedForm, _encodable
 
 admin_forms_bp = Blueprint("phonecapture_admin_forms", __name__, template_folder="templates")
@@ -57,12 +56,9 @@ def _can_edit() -> bool:
 
 
 def _actor_role() -> tuple[str, str]:
-    """Who saves, for the history and the audit: the host app's ``@phonecapture.actor_loader``
-    (the Leads page asks the same), else "role:marketer@client ip" (the extension knows roles only)."""
-    roles = _roles()
-    role = next((r for r in ("admin", "marketer", "analyst") if r in roles), "")
-    ip = client_ip(request, current_app.config["PHONECAPTURE_TRUST_PROXY"]) or "unknown"
-    return get_state().extension.current_actor() or f"role:{role}@{ip}", role
+    """Who saves, for the history and the audit (admin.staff_actor), and the role that lets them."""
+    role = next((r for r in ("admin", "marketer", "analyst") if r in _roles()), "")
+    return staff_actor(role), role
 
 
 admin_forms_bp.context_processor(staff_nav)

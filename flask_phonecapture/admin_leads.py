@@ -16,7 +16,6 @@ anything is read, decrypted or recorded.
 """
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,14 +30,13 @@ from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .admin import LEADS_ROLES, no_store, refuse_cross_site, staff_error_pages, staff_nav
+from .admin import LEADS_ROLES, no_store, refuse_cross_site, staff_actor, staff_error_pages, staff_ip, staff_nav
 from .contacts import masked
 from .crypto import CryptoError
 from .extension import get_state
 from .language import asked_language, page_language
 from .leads import _plausible_id
 from .models import Consent, Contact, Submission, utcnow
-from .netutil import client_ip
 from .subject_access import SubjectAccessError, reveal
 from .webforms import PostedForm
 
@@ -202,21 +200,6 @@ def staff_role() -> str:
     """The role that lets this user in: admin wins over manager ("" for neither)."""
     roles = get_state().extension.current_roles() & LEADS_ROLES
     return "admin" if "admin" in roles else ("manager" if roles else "")
-
-
-def _ip() -> str:
-    """The client's address as an address (a forwarded header may carry anything), or "unknown"."""
-    ip = client_ip(request, current_app.config.get("PHONECAPTURE_TRUST_PROXY", False)) or ""
-    try:
-        return str(ipaddress.ip_address(ip))
-    except ValueError:
-        return "unknown"
-
-
-def staff_actor() -> str:
-    """Who, for the audit record and the reveal limit: the host app's actor_loader, else
-    ``role:<role>@<client ip>``."""
-    return get_state().extension.current_actor() or f"role:{staff_role() or 'none'}@{_ip()}"
 
 
 @leads_bp.before_request
@@ -440,10 +423,10 @@ def reveal_number(contact_id: str):
                                errors=errors, masked=_masked_or_none(state, contact) or t["undecryptable"],
                                contact_id=contact.id)
         return no_store(body, 400 if errors else 200)
-    actor = staff_actor()
+    actor = staff_actor(staff_role())
     try:
         e164 = reveal(state, contact.id, actor=actor, role=staff_role(), reason=form.reason.data,
-                      origin=f"admin {_ip()}")
+                      origin=f"admin {staff_ip()}")
     except SubjectAccessError:  # erased between the check and the reveal
         abort(410)
     except CryptoError:  # its key left PHONECAPTURE_KEYS: nothing was shown or recorded

@@ -66,12 +66,14 @@ def _blank_numbers(run: str, region: str, budget: list[int]) -> str:
             digits += groups[j][1] - groups[j][0]
             if digits > _MAX_DIGITS:
                 break
+            if digits < 7 or (i == 0 and j == len(groups) - 1):  # the whole run was tried above
+                continue
             if budget[0] <= 0:
                 return "[phone]"
-            rank = _is_number(run[groups[i][0] if i else 0:groups[j][1]], region, budget) if digits >= 7 else 0
+            rank = _is_number(run[groups[i][0] if i else 0:groups[j][1]], region, budget)
             if rank:
                 found.append((digits, rank, i, j))
-    # the longest numbers first: "29/8-912-345-67-89" is a +298 number too, but the 11 digits win;
+    # the longest numbers first: "29-8-912-345-67-89" holds a +298 number too, but the 11 digits win;
     # of two as long, the one read as written ("22-8-912-345-67-89": 8 912… in RU, not +228 912…)
     taken: list[tuple[int, int]] = []
     for _, _, i, j in sorted(found, key=lambda f: (-f[0], -f[1], f[2])):
