@@ -35,9 +35,11 @@ widget/node_modules/.installed: widget/package-lock.json
 widget: widget/node_modules/.installed
 	npm --prefix widget run build
 
-# CI rebuilds the committed bundle and fails when it differs from what was committed.
+# CI rebuilds the committed bundle and fails when it differs from what was committed (a built
+# file missing from the commit included).
 widget-check: widget
 	@git diff --exit-code -- flask_phonecapture/static/phonecapture/ \
+	  && test -z "$$(git status --porcelain -- flask_phonecapture/static/phonecapture/)" \
 	  || (echo "widget.js is stale: run 'make widget' and commit the result" && exit 1)
 
 test-widget: widget-check
