@@ -88,7 +88,10 @@ def sweep(older_than):
     click.echo(f"re-enqueued {count} message(s)")
 
 
-@cli.command("erase")
+_PHONE_HELP = "PHONE may be '-': read from standard input (or a prompt that does not echo), out of ps and history."
+
+
+@cli.command("erase", epilog=_PHONE_HELP)
 @click.argument("phone")
 @click.option("--region", default="RU", show_default=True, help="Region for a number without +.")
 @click.option("--actor", required=True, help="Who erases, for the audit record (e.g. your e-mail).")
@@ -109,9 +112,26 @@ def _e164(phone: str, region: str) -> str:
     from .phone import PhoneError, parse_phone
 
     try:
-        return parse_phone(phone, region).e164
+        return parse_phone(_phone_from_stdin(phone), region).e164
     except PhoneError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _phone_from_stdin(phone: str) -> str:
+    """PHONE given as ``-``: the number comes from standard input (its first line), or from a
+    prompt that does not echo when that is a terminal. A number typed on the command line stays in
+    the shell's history and shows in ``ps`` to every user of the machine; this way it does not."""
+    if phone != "-":
+        return phone
+    import sys
+
+    stdin = sys.stdin
+    if stdin.isatty():
+        return click.prompt("Phone number", hide_input=True, err=True)
+    line = stdin.readline(256).strip()
+    if not line:
+        raise click.UsageError("PHONE is '-' but standard input held no number")
+    return line
 
 
 def _nonblank(ctx, param, value):
@@ -120,7 +140,7 @@ def _nonblank(ctx, param, value):
     return value
 
 
-@cli.command("export")
+@cli.command("export", epilog=_PHONE_HELP)
 @click.argument("phone", required=False)
 @click.option("--contact", "contact_id", help="Export one contact by id instead (an erased one has no number left).")
 @click.option("--region", default="RU", show_default=True, help="Region for a number without +.")
@@ -283,7 +303,8 @@ def conversion_group():
 
 @conversion_group.command("add")
 @click.option("--submission", "submission_id", help="The submission the conversion belongs to.")
-@click.option("--phone", help="Or the customer's number: its latest verified submission (else its latest).")
+@click.option("--phone", help="Or the customer's number: its latest verified submission (else its latest); "
+                              "'-' reads it from standard input (or a prompt that does not echo).")
 @click.option("--region", default="RU", show_default=True, help="Region for a --phone without +.")
 @click.option("--kind", default="order", show_default=True, help="order, sale, call, meeting or your own [a-z0-9_].")
 @click.option("--value", help="What it was worth, e.g. 1990.00 (needs --currency).")
@@ -307,8 +328,8 @@ def conversion_add(submission_id, phone, region, kind, value, currency, external
             raise click.BadParameter("use ISO 8601 with a time zone, e.g. 2026-03-01T12:30:00+03:00",
                                      param_hint="'--occurred-at'") from None
     try:
-        conversion, made = record(get_state(), submission_id=submission_id, phone=phone, region=region,
-                                  kind=kind, value=value, currency=currency, external_id=external_id,
+        conversion, made = record(get_state(), submission_id=submission_id, region=region, kind=kind,
+                                  phone=None if phone is None else _phone_from_stdin(phone), value=value, currency=currency, external_id=external_id,
                                   occurred_at=when)
     except ConversionError as exc:
         raise click.UsageError(str(exc)) from None

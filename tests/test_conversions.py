@@ -292,3 +292,17 @@ def test_an_order_without_a_number_is_refused_as_such_not_as_an_unknown_submissi
     with app.app_context(), pytest.raises(conversions.ConversionError, match="without a number"):
         ext.record_conversion_for_phone(None, external_id="A-19")
     assert rows(app) == []
+
+
+def test_a_number_given_as_dash_is_read_from_stdin_and_never_on_the_command_line(app, ext, sid):
+    """`--phone -` keeps the number out of ps and the shell history."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["phonecapture", "conversion", "add", "--phone", "-", "--kind", "call"],
+                           input="8 912 345-67-89\n")
+    assert result.exit_code == 0, result.output
+    assert f"for submission {sid}" in result.output and "912" not in result.output
+    empty = runner.invoke(args=["phonecapture", "conversion", "add", "--phone", "-"], input="")
+    assert empty.exit_code == 2 and "standard input held no number" in empty.output
+    erased = runner.invoke(args=["phonecapture", "erase", "-", "--actor", "dpo"], input="+79123456789\n")
+    assert erased.exit_code == 0 and "erased 1 contact(s)" in erased.output, erased.output
+    assert "912" not in erased.output
