@@ -286,7 +286,8 @@ def staff_error_pages(bp: Blueprint, texts: dict[str, dict]) -> None:
     @bp.errorhandler(HTTPException)
     def _error_page(exc: HTTPException):
         t = texts[page_language(texts)]
-        title, text = t["errors"].get(exc.code) or (None, None)
+        # A code may mean more than one thing: abort(409, "unconfirmed") finds (409, "unconfirmed").
+        title, text = t["errors"].get((exc.code, exc.description)) or t["errors"].get(exc.code) or (None, None)
         if title is None and t.get("error_other"):
             title, text = t["error_other"]
             title = title.format(code=exc.code)

@@ -51,6 +51,11 @@ PURPOSES = ("service_sms", "marketing_sms", "marketing_calls", "third_party_tran
 _CURSOR = re.compile(r"(\d{8}T\d{6}\.\d{6})_([0-9a-f]{32})")
 
 #: Every text of the Leads pages, ru and en (``?lang=``, else the browser's first, else English).
+# abort(409, UNCONFIRMED): a number nobody confirmed by SMS, refused unless the setting allows it.
+# Anyone can type a stranger's number into a callback form (so that the stranger gets called); the
+# SMS code is what says the number is the visitor's own.
+UNCONFIRMED = "unconfirmed"
+
 TEXTS: dict[str, dict] = {
     "ru": {
         "title": "Заявки",
@@ -87,6 +92,7 @@ TEXTS: dict[str, dict] = {
         "newest": "К новым заявкам",
         "reveal_summary": "Показать номер",
         "undecryptable": "не расшифровать: нет ключа",
+        "unconfirmed": "Не подтверждён по SMS: номер не показывается",
         "reason_label": "Причина (попадёт в журнал аудита)",
         "reveal_button": "Показать",
         "reason_required": "Укажите причину: зачем вам полный номер (например, «перезвонить по заказу 17»). "
@@ -111,6 +117,10 @@ TEXTS: dict[str, dict] = {
             405: ("Метод не поддерживается", "Так эту страницу открыть нельзя."),
             409: ("Номер не расшифровать", "Ключа, которым зашифрован этот номер, нет в PHONECAPTURE_KEYS. "
                                            "Попросите администратора вернуть прежний ключ."),
+            (409, UNCONFIRMED): ("Номер не подтверждён", "Владелец этого номера не подтвердил его кодом из SMS: "
+                                 "номер мог ввести кто угодно, поэтому он не показывается. Дождитесь "
+                                 "подтверждения (администратор может разрешить показ неподтверждённых "
+                                 "номеров: PHONECAPTURE_LEADS_REVEAL_UNCONFIRMED)."),
             410: ("Номер удалён", "Этот номер удалён по просьбе владельца или по сроку хранения: "
                                   "показывать нечего."),
             413: ("Слишком большой запрос", "Запрос слишком большой. Сократите причину."),
@@ -156,6 +166,7 @@ TEXTS: dict[str, dict] = {
         "newest": "Back to the newest leads",
         "reveal_summary": "Show number",
         "undecryptable": "can't be decrypted: key missing",
+        "unconfirmed": "Not confirmed by SMS: the number is not shown",
         "reason_label": "Reason (recorded in the audit log)",
         "reveal_button": "Show",
         "reason_required": "Enter a reason: why you need the full number (e.g. “call back about order 17”). "
@@ -178,6 +189,10 @@ TEXTS: dict[str, dict] = {
             404: ("Not Found", "No contact has this id. Open the number from the Leads page."),
             409: ("Can't be decrypted", "The key this number was encrypted with is not in PHONECAPTURE_KEYS. "
                                         "Ask the site's administrator to put the old key back."),
+            (409, UNCONFIRMED): ("Number not confirmed", "Its owner has not confirmed this number with the SMS "
+                                 "code: anyone could have typed it, so it is not shown. Wait for the "
+                                 "confirmation (the site's administrator can allow showing unconfirmed "
+                                 "numbers: PHONECAPTURE_LEADS_REVEAL_UNCONFIRMED)."),
             410: ("Gone", "This number was erased (at its owner's request or when its retention ended): "
                           "there is nothing to show."),
             413: ("Request too large", "The request is too large. Shorten the reason."),
@@ -264,6 +279,7 @@ class Lead:
     tags: list[str]              # utm_source, utm_medium, utm_campaign that were set
     page_path: str | None
     consents: list[tuple[str, datetime | None]] = field(default_factory=list)  # (purpose, withdrawn_at)
+    confirmed: bool = True       # its owner once confirmed the number by SMS (contact.verified_at)
 
 
 def _masked_or_none(state, contact) -> str | None:
@@ -283,7 +299,8 @@ def recent_leads(state, *, form_id: str | None, status: str, since: datetime | N
     limit = limit or PAGE_SIZE
     S, C = Submission, Contact
     query = (select(S.id, S.created_at, S.form_id, S.status, S.utm_source, S.utm_medium, S.utm_campaign,
-                    S.page_url, C.id.label("contact_id"), C.e164_enc, C.status.label("contact_status"))
+                    S.page_url, C.id.label("contact_id"), C.e164_enc, C.status.label("contact_status"),
+                    C.verified_at.label("contact_verified_at"))
              .join(C, C.id == S.contact_id).order_by(S.created_at.desc(), S.id.desc()).limit(limit + 1))
     if form_id:
         query = query.where(S.form_id == form_id)
@@ -317,7 +334,8 @@ def recent_leads(state, *, form_id: str | None, status: str, since: datetime | N
                   status="erased" if r.contact_status != "active" else r.status,
                   contact_id=r.contact_id, masked=shown[r.contact_id],
                   tags=[v for v in (r.utm_source, r.utm_medium, r.utm_campaign) if v],
-                  page_path=_path(r.page_url), consents=given.get(r.id, []))
+                  page_path=_path(r.page_url), consents=given.get(r.id, []),
+                  confirmed=r.contact_verified_at is not None)
              for r in rows]
     return leads, more
 
@@ -362,6 +380,7 @@ def leads():
                                   status=t["statuses"][flt.status.data])
     body = render_template("phonecapture/admin/leads.html", t=t, locale=locale, lang=lang, filter=flt, errors=[],
                            rows=rows, caption=caption, older_url=older_url, csrf=generate_csrf(),
+                           show_unconfirmed=current_app.config["PHONECAPTURE_LEADS_REVEAL_UNCONFIRMED"],
                            newest_url=url_for(".leads", **_query(flt, lang)) if flt.before.data else None)
     return no_store(body)
 
@@ -423,6 +442,8 @@ def reveal_number(contact_id: str):
                                errors=errors, masked=_masked_or_none(state, contact) or t["undecryptable"],
                                contact_id=contact.id)
         return no_store(body, 400 if errors else 200)
+    if contact.verified_at is None and not current_app.config["PHONECAPTURE_LEADS_REVEAL_UNCONFIRMED"]:
+        abort(409, UNCONFIRMED)  # before the audit: nothing is shown
     actor = staff_actor(staff_role())
     try:
         e164 = reveal(state, contact.id, actor=actor, role=staff_role(), reason=form.reason.data,

@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     #: Full numbers one staff member may show on the Leads page (`/admin/leads`), counted per
     #: actor (`@phonecapture.actor_loader`'s answer, else the IP); only numbers shown count.
     "PHONECAPTURE_RATELIMIT_REVEAL": "30/hour",
+    #: The Leads page shows a full number only once its owner has confirmed it with the SMS code
+    #: (anyone can type a stranger's number into a callback form); True shows unconfirmed ones too.
+    "PHONECAPTURE_LEADS_REVEAL_UNCONFIRMED": False,
     #: Submissions faster than this (ms since the form was shown) are treated as bots.
     "PHONECAPTURE_MIN_FILL_MS": 1500,
     #: Lifetime of the signed submit token handed out with a form's config, seconds.

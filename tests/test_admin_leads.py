@@ -133,7 +133,8 @@ def test_the_list_shows_leads_newest_first_with_masked_numbers_status_consents_a
          "ya / cpc / spring page /product/kettle"],
     ]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows(html)[0][0])
-    assert html.count(">Show number</summary>") == 3
+    assert html.count(">Show number</summary>") == 2  # the pending one: not confirmed by SMS
+    assert html.count("Not confirmed by SMS: the number is not shown") == 1
 
 
 def test_no_full_number_or_name_reaches_the_list(app, client, manager, traffic):
@@ -155,7 +156,7 @@ def test_an_erased_number_shows_as_erased_without_a_reveal_form(app, client, man
     html = client.get(PAGE).get_data(as_text=True)
     last = rows(html)[-1]
     assert last[2:4] == ["–", "Erased"] and "Service SMS (withdrawn" in last[4]
-    assert html.count(">Show number</summary>") == 2
+    assert html.count(">Show number</summary>") == 1
 
 
 def test_a_withdrawn_marketing_consent_says_so(app, client, manager, traffic):
@@ -411,3 +412,35 @@ def test_a_number_whose_key_was_removed_is_named_not_a_500(app, client, manager,
     response = reveal(client, lost)
     assert response.status_code == 409 and "not in PHONECAPTURE_KEYS" in response.get_data(as_text=True)
     assert audits(app) == []
+
+
+def test_a_number_nobody_confirmed_is_not_shown_and_its_reveal_is_refused_unaudited(app, client, manager, traffic):
+    """Anyone can type a stranger's number into a callback form: the SMS code is what says it is
+    the visitor's own, so the page does not hand an unconfirmed number out for a call."""
+    response = reveal(client, contact_of(app, traffic[1]))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Number not confirmed" in body
+    assert "PHONECAPTURE_LEADS_REVEAL_UNCONFIRMED" in body and "4567" not in body
+    assert response.headers["Cache-Control"] == "no-store"
+    assert audits(app) == []
+    ru = reveal(client, contact_of(app, traffic[1]), headers={"Accept-Language": "ru"})
+    assert ru.status_code == 409 and "Номер не подтверждён" in ru.get_data(as_text=True)
+
+
+def test_a_new_pending_lead_of_a_number_confirmed_before_can_be_shown(app, client, capsys, run_jobs, manager, traffic):
+    again = lead(client, capsys, run_jobs, PHONES[0], verify=False)
+    html = client.get(PAGE).get_data(as_text=True)
+    assert rows(html)[0][3] == "Pending verification"
+    assert html.count(">Show number</summary>") == 3
+    assert reveal(client, contact_of(app, again)).status_code == 200
+
+
+def test_a_site_can_allow_showing_unconfirmed_numbers(make_app, client, roles, traffic):
+    app = client.application
+    app.config["PHONECAPTURE_LEADS_REVEAL_UNCONFIRMED"] = True
+    roles.add("manager")
+    html = client.get(PAGE).get_data(as_text=True)
+    assert html.count(">Show number</summary>") == 3 and "Not confirmed by SMS" not in html
+    response = reveal(client, contact_of(app, traffic[1]))
+    assert response.status_code == 200 and "+7 912 345-67-82" in response.get_data(as_text=True)
+    assert len(audits(app)) == 1
