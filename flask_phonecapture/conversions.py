@@ -14,6 +14,7 @@ commit and send ``conversion_recorded`` for a new row only.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -104,7 +105,9 @@ def _external_id(external_id, regions: list[str]) -> str | None:
         return None
     if not isinstance(external_id, str) or not external_id.strip():
         raise ConversionError("external_id must be a non-empty string (your order number)")
-    text = external_id.strip()
+    # NFKC: the same order number typed with full-width digits or a compatibility form ("１７",
+    # "Ａ-17") is one id, not a second conversion. Case is kept: some shops' ids are case-sensitive.
+    text = unicodedata.normalize("NFKC", external_id).strip()
     if len(text) > EXTERNAL_ID_MAX:
         raise ConversionError(f"external_id must be at most {EXTERNAL_ID_MAX} characters")
     if not text.isprintable():

@@ -60,6 +60,16 @@ def test_recording_the_same_kind_and_external_id_again_returns_the_first_and_cha
     assert len(rows(app)) == 4
 
 
+def test_an_order_id_typed_in_full_width_or_with_spaces_is_the_same_order(app, ext, sid):
+    """NFKC: "Ａ-１７" from a Japanese keyboard or a copied PDF is A-17; case stays significant."""
+    with app.app_context():
+        first = ext.record_conversion(sid, external_id="A-17")
+        assert ext.record_conversion(sid, external_id="Ａ-１７").id == first.id
+        assert ext.record_conversion(sid, external_id=" A-17\u00a0").id == first.id
+        assert ext.record_conversion(sid, external_id="a-17").id != first.id
+    assert [r.external_id for r in rows(app)] == ["A-17", "a-17"]
+
+
 def test_two_simultaneous_records_of_one_order_make_one_row(app, ext, sid):
     """Both callers' INSERTs are held until both have reached theirs, whatever was looked up
     before (PostgreSQL: two connections; SQLite: two threads on the file): one row, and both
