@@ -23,7 +23,7 @@ from . import formstore
 from .admin import FORMS_ROLES, no_store, refuse_cross_site, staff_actor, staff_error_pages, staff_nav
 from .admin_forms_texts import TEXTS
 from .extension import get_state
-from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
+from .forms import _TEXT_ONE, _UNION_TAGS, IGNORED_KEYS, IGNORED_SUBKEYS, _known_keys, error_items
 from .language import asked_language, page_language
 from .webforms import PostedForm, _encodable
 
@@ -260,20 +260,45 @@ def _form_errors(form, t) -> list[tuple[str | None, str, str | None]]:
 
 
 def _ru_words(item: dict, got: str) -> str | None:
-    """The schema's commonest refusals in Russian (the rest stay in the start-up check's English)."""
+    """The schema's refusals in Russian; our own validators' texts (a bad colour, a bad pattern)
+    and anything rarer stay in the start-up check's English."""
     kind, ctx = item["type"], item.get("ctx") or {}
-    if kind == "int_type":
+    if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"нужно целое число (введено {got})"
-    if kind == "greater_than_equal":
-        return f"должно быть не меньше {ctx.get('ge')} (введено {got})"
-    if kind == "less_than_equal":
-        return f"должно быть не больше {ctx.get('le')} (введено {got})"
+    if kind in ("float_type", "float_parsing"):
+        return f"нужно число (введено {got})"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"нужно true или false (введено {got})"
+    if kind in ("greater_than_equal", "greater_than"):
+        sign = "не меньше" if kind == "greater_than_equal" else "больше"
+        return f"должно быть {sign} {ctx.get('ge', ctx.get('gt'))} (введено {got})"
+    if kind in ("less_than_equal", "less_than"):
+        sign = "не больше" if kind == "less_than_equal" else "меньше"
+        return f"должно быть {sign} {ctx.get('le', ctx.get('lt'))} (введено {got})"
     if kind == "missing":
         return "обязательный ключ"
+    if kind == "extra_forbidden":
+        loc = tuple(p for p in item["loc"] if p not in _UNION_TAGS)
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
+        return "неизвестный ключ" + (f"; может быть, {close[0]}?" if close else "")
+    if kind == "literal_error":
+        return f"допустимо: {ctx.get('expected')} (введено {got})"
+    if kind == "string_type":
+        if _TEXT_ONE in item["loc"]:  # a consent text
+            return 'нужен текст или текст на каждом языке: {"ru": "...", "en": "..."}'
+        return f"нужен текст в кавычках (введено {got})"
+    if kind in ("list_type", "tuple_type"):
+        return f"нужен список [...] (введено {got})"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"нужен объект {{...}} (введено {got})"
     if kind == "string_too_long":
         return f"не длиннее {ctx.get('max_length')} символов"
     if kind == "string_too_short":
         return f"не короче {ctx.get('min_length')} символов"
+    if kind == "too_long":
+        return f"не больше {ctx.get('max_length')} элементов"
+    if kind == "too_short":
+        return f"не меньше {ctx.get('min_length')} элементов"
     return None
 
 

@@ -531,3 +531,22 @@ def test_a_database_error_on_the_editor_is_a_503_page_not_a_500(app, client, mar
     response = client.get(LIST)
     assert response.status_code == 503 and response.headers["Retry-After"] == "60"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"triggers": {"dealy_s": 5}}, "triggers.dealy_s: неизвестный ключ; может быть, delay_s?"),
+    ({"mode": "popover"}, "mode: допустимо: 'popup', 'inline', 'slidein', 'exit_intent' or 'button' (введено \"popover\")"),
+    ({"triggers": {"delay_s": 5, "scroll_pct": 150}}, "triggers.scroll_pct: должно быть не больше 100 (введено 150)"),
+    ({"frequency": {"once_per_session": "иногда"}}, "frequency.once_per_session: нужно true или false (введено \"иногда\")"),
+    ({"targeting": {"include": "/product/*"}}, "targeting.include: нужен список [...] (введено \"/product/*\")"),
+])
+def test_a_russian_editor_names_schema_errors_in_russian(app, client, marketer, change, message):
+    config, _, _ = live_json(client)
+    config.update(change)
+    _, csrf, base = live_json(client)
+    response = client.post(f"{LIST}/tracking/json?lang=ru", data={
+        "csrf_token": csrf, "base": base, "note": "проверка",
+        "config": json.dumps(config, ensure_ascii=False)})
+    assert response.status_code == 422
+    assert message in htmllib.unescape(response.get_data(as_text=True))
+    assert versions(app) == []
