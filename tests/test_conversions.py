@@ -2,6 +2,7 @@
 record_conversion_for_phone, `flask phonecapture conversion add`), idempotent by (kind, external_id),
 holding no personal data."""
 import logging
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -310,7 +311,8 @@ def test_a_number_given_as_dash_is_read_from_stdin_and_never_on_the_command_line
     result = runner.invoke(args=["phonecapture", "conversion", "add", "--phone", "-", "--kind", "call"],
                            input="8 912 345-67-89\n")
     assert result.exit_code == 0, result.output
-    assert f"for submission {sid}" in result.output and "912" not in result.output
+    assert f"for submission {sid}" in result.output
+    assert "912" not in re.sub(r"[0-9a-f]{32}", "<id>", result.output)  # ids are random hex
     empty = runner.invoke(args=["phonecapture", "conversion", "add", "--phone", "-"], input="")
     assert empty.exit_code == 2 and "standard input held no number" in empty.output
     erased = runner.invoke(args=["phonecapture", "erase", "-", "--actor", "dpo"], input="+79123456789\n")
