@@ -140,3 +140,15 @@ def test_a_bad_order_form_is_answered_with_a_message_not_a_500(shop):
                                                        "phone": "+7 912 345-67-89"}).status_code == 400
     assert client.post("/product/nope/order", data=fields).status_code == 404
     assert _conversions(shop) == []
+
+
+def test_every_page_names_a_favicon_that_exists(shop):
+    """Without one the browser asks /favicon.ico and the console shows a 404 on every page."""
+    import re
+
+    client = shop.test_client()
+    for path in ("/", "/product/teapot", "/phonecapture/admin/sources", "/privacy"):
+        page = client.get(path).get_data(as_text=True)
+        href = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page).group(1)
+        with client.get(href) as icon:  # a static file: closed, or its handle warns
+            assert icon.status_code == 200 and icon.mimetype == "image/svg+xml", path
