@@ -299,6 +299,32 @@ def _ru_words(item: dict, got: str) -> str | None:
         return f"не больше {ctx.get('max_length')} элементов"
     if kind == "too_short":
         return f"не меньше {ctx.get('min_length')} элементов"
+    if kind == "value_error":
+        return _ru_own(str(ctx.get("error", "")))
+    return None
+
+
+# Our own validators' texts that the quick fields can meet (pages to show on, the texts'
+# placeholders), in Russian; the rest keep their English (forms.py words them for start-up).
+_RU_OWN = [
+    (re.compile(r"(?s)(.+) can never match; (.+)"), lambda m: f"{m[1]} никогда не совпадёт: {_ru_own(m[2])}"),
+    (re.compile(r"(?s)use the path only, e\.g\. (.*)"), lambda m: f"нужен только путь страницы, например {m[1]}"),
+    (re.compile(r"(?s)the part after # is never sent nor matched: write (.*)"),
+     lambda m: f"часть после # браузер не передаёт: напишите {m[1]}"),
+    (re.compile(r"write / for the home page or \* for every page"),
+     lambda m: "напишите / для главной страницы или * для всех страниц"),
+    (re.compile(r"(?s)patterns match the path: write (.*)"), lambda m: f"шаблон сравнивается с путём: напишите {m[1]}"),
+    (re.compile(r"(?s)unknown placeholder (.+); it may use (.+)"), lambda m: f"неизвестная подстановка {m[1]}; можно {m[2]}"),
+    (re.compile(r"(?s)unknown placeholder (.+); this text has no placeholders"),
+     lambda m: f"неизвестная подстановка {m[1]}; в этом тексте подстановок нет"),
+]
+
+
+def _ru_own(text: str) -> str | None:
+    for pattern, words in _RU_OWN:
+        match = pattern.fullmatch(text)
+        if match:
+            return words(match) or text
     return None
 
 

@@ -550,3 +550,17 @@ def test_a_russian_editor_names_schema_errors_in_russian(app, client, marketer, 
     assert response.status_code == 422
     assert message in htmllib.unescape(response.get_data(as_text=True))
     assert versions(app) == []
+
+
+@pytest.mark.parametrize("field, typed, message", [
+    ("include", "https://shop.example/product/*", "targeting.include: 'https://shop.example/product/*' никогда "
+                                                  "не совпадёт: нужен только путь страницы, например /product/*"),
+    ("exclude", "cart", "targeting.exclude: 'cart' никогда не совпадёт: шаблон сравнивается с путём: напишите /cart"),
+    ("exclude", "/cart#top", "часть после # браузер не передаёт: напишите /cart"),
+    ("title", "Скидка {sale}", "texts.title: неизвестная подстановка {sale}; в этом тексте подстановок нет"),
+])
+def test_a_russian_marketer_reads_the_quick_fields_own_checks_in_russian(app, client, marketer, field, typed, message):
+    response = client.post(f"{LIST}/tracking?lang=ru", data=quick_data(client, **{field: typed}))
+    assert response.status_code == 422
+    assert message in htmllib.unescape(response.get_data(as_text=True))
+    assert versions(app) == []
