@@ -304,10 +304,10 @@ def _ru_words(item: dict, got: str) -> str | None:
     return None
 
 
-# Our own validators' texts that the quick fields can meet (pages to show on, the texts'
-# placeholders), in Russian; the rest keep their English (forms.py words them for start-up).
+# Our own validators' texts (forms.py words them in English for the start-up check), in Russian;
+# one this table does not know keeps its English.
 _RU_OWN = [
-    (re.compile(r"(?s)(.+) can never match; (.+)"), lambda m: f"{m[1]} никогда не совпадёт: {_ru_own(m[2])}"),
+    (re.compile(r"(?s)(.+) can never match; (.+)"), lambda m: f"{m[1]} никогда не совпадёт: {_ru_own(m[2]) or m[2]}"),
     (re.compile(r"(?s)use the path only, e\.g\. (.*)"), lambda m: f"нужен только путь страницы, например {m[1]}"),
     (re.compile(r"(?s)the part after # is never sent nor matched: write (.*)"),
      lambda m: f"часть после # браузер не передаёт: напишите {m[1]}"),
@@ -317,7 +317,40 @@ _RU_OWN = [
     (re.compile(r"(?s)unknown placeholder (.+); it may use (.+)"), lambda m: f"неизвестная подстановка {m[1]}; можно {m[2]}"),
     (re.compile(r"(?s)unknown placeholder (.+); this text has no placeholders"),
      lambda m: f"неизвестная подстановка {m[1]}; в этом тексте подстановок нет"),
+    # the JSON's rarer checks: the theme, the click selector, UTM keys, keys a mode ignores
+    (re.compile(r"(?s)(.+) would leave the button's white text on no background; use a colour such as (.+)"),
+     lambda m: f"{m[1]}: белый текст кнопки останется без фона; укажите цвет, например {m[2]}"),
+    (re.compile(r"(?s)(.+) is not a CSS colour; did you mean (.+)\?"),
+     lambda m: f"{m[1]} — не цвет CSS; может быть, {m[2]}?"),
+    (re.compile(r"(?s)(.+) is not a CSS colour: .*"),
+     lambda m: f"{m[1]} — не цвет CSS: укажите #rgb или #rrggbb (#rrggbbaa с прозрачностью), "
+               "rgb()/hsl()/oklch()… или имя цвета CSS, например teal"),
+    (re.compile(r"(?s)(.+) has no unit: add a unit, e\.g\. (.+)"),
+     lambda m: f"{m[1]} без единиц: добавьте их, например {m[2]}"),
+    (re.compile(r"(?s)(.+) is not a CSS length: write 0 or a number with a unit \((.+)\), e\.g\. (.+)"),
+     lambda m: f"{m[1]} — не длина CSS: напишите 0 или число с единицами ({m[2]}), например {m[3]}"),
+    (re.compile(r"CSS values may not contain ; \{ \} < > or backslashes"),
+     lambda m: "в значениях CSS нельзя использовать ; { } < > и обратную косую черту"),
+    (re.compile(r"must be a short CSS value \(no comments, url\(\) or open quotes\)"),
+     lambda m: "нужно короткое значение CSS (без комментариев, url() и незакрытых кавычек)"),
+    (re.compile(r"not a valid CSS selector"), lambda m: "это не селектор CSS"),
+    (re.compile(r"(?s)browsers don't support :contains.*"),
+     lambda m: "браузеры не знают :contains; дайте элементу класс или id, например #cta или .call-button"),
+    (re.compile(r"(?s)unknown UTM key\(s\) (.+); use (.+)"), lambda m: f"неизвестные UTM-ключи {m[1]}; допустимы {m[2]}"),
+    (re.compile(r"(?s)([\w.]+): (.+); remove (?:it|\1)"),
+     lambda m: _RU_WHY.get(m[2]) and f"{m[1]}: {_RU_WHY[m[2]]}; удалите {m[1]}"),
 ]
+# Why a mode ignores a key (forms.IGNORED_KEYS, IGNORED_SUBKEYS), in Russian.
+_RU_WHY = {
+    "inline forms are always shown": "встроенная форма видна всегда",
+    "inline forms are shown wherever they are placed": "встроенная форма показывается там, где стоит на странице",
+    "inline forms are shown on every page view": "встроенная форма показывается при каждом просмотре",
+    "only exit_intent forms use it": "этот ключ нужен только форме exit_intent",
+    "exit_intent forms open when the visitor is leaving (tune exit_intent)":
+        "форма exit_intent открывается, когда посетитель уходит (настройте exit_intent)",
+    "the floating button is always there; only after_submit_days hides it":
+        "плавающая кнопка видна всегда; скрывает её только after_submit_days",
+}
 
 
 def _ru_own(text: str) -> str | None:

@@ -539,6 +539,11 @@ def test_a_database_error_on_the_editor_is_a_503_page_not_a_500(app, client, mar
     ({"triggers": {"delay_s": 5, "scroll_pct": 150}}, "triggers.scroll_pct: должно быть не больше 100 (введено 150)"),
     ({"frequency": {"once_per_session": "иногда"}}, "frequency.once_per_session: нужно true или false (введено \"иногда\")"),
     ({"targeting": {"include": "/product/*"}}, "targeting.include: нужен список [...] (введено \"/product/*\")"),
+    ({"theme": {"brand": "gren"}}, "theme.brand: 'gren' — не цвет CSS; может быть, 'green'?"),
+    ({"theme": {"radius": "10"}}, "theme.radius: '10' без единиц: добавьте их, например 10px"),
+    ({"triggers": {"click_selector": "a["}}, "triggers.click_selector: это не селектор CSS"),
+    ({"mode": "inline", "targeting": {"device": "mobile"}},
+     "targeting: встроенная форма показывается там, где стоит на странице; удалите targeting"),
 ])
 def test_a_russian_editor_names_schema_errors_in_russian(app, client, marketer, change, message):
     config, _, _ = live_json(client)
