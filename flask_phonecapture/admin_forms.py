@@ -23,7 +23,7 @@ from . import formstore
 from .admin import FORMS_ROLES, no_store, refuse_cross_site, staff_actor, staff_error_pages, staff_nav
 from .admin_forms_texts import TEXTS
 from .extension import get_state
-from .forms import _TEXT_ONE, _UNION_TAGS, IGNORED_KEYS, IGNORED_SUBKEYS, _known_keys, error_items
+from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
 from .language import asked_language, page_language
 from .webforms import PostedForm, _encodable
 
@@ -260,8 +260,8 @@ def _form_errors(form, t) -> list[tuple[str | None, str, str | None]]:
 
 
 def _ru_words(item: dict, got: str) -> str | None:
-    """The schema's refusals in Russian; our own validators' texts (a bad colour, a bad pattern)
-    and anything rarer stay in the start-up check's English."""
+    """A refusal of the schema (``forms.error_items``' item) in Russian, our own validators' texts
+    included (``_RU_OWN``); None keeps the start-up check's English."""
     kind, ctx = item["type"], item.get("ctx") or {}
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"нужно целое число (введено {got})"
@@ -278,13 +278,11 @@ def _ru_words(item: dict, got: str) -> str | None:
     if kind == "missing":
         return "обязательный ключ"
     if kind == "extra_forbidden":
-        loc = tuple(p for p in item["loc"] if p not in _UNION_TAGS)
-        close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
-        return "неизвестный ключ" + (f"; может быть, {close[0]}?" if close else "")
+        return "неизвестный ключ" + (f"; может быть, {item['suggest']}?" if item["suggest"] else "")
     if kind == "literal_error":
         return f"допустимо: {ctx.get('expected')} (введено {got})"
     if kind == "string_type":
-        if _TEXT_ONE in item["loc"]:  # a consent text
+        if item["consent_text"]:
             return 'нужен текст или текст на каждом языке: {"ru": "...", "en": "..."}'
         return f"нужен текст в кавычках (введено {got})"
     if kind in ("list_type", "tuple_type"):
@@ -375,9 +373,10 @@ def _save(form_id: str, spec, config: dict, *, base: int, note: str):
     state = get_state()
     t = TEXTS[_locale()]
     live_config = formstore.config_of(state.forms.live(fresh=True)[form_id])
-    if "\\u0000" in json.dumps(config):  # PostgreSQL can't store it (and no text needs it)
+    text = json.dumps(config, ensure_ascii=False)  # (control characters stay escaped: \u0000)
+    if "\\u0000" in text:  # PostgreSQL can't store it (and no text needs it)
         return 422, [(None, t["nul"], None)]
-    if not _encodable(json.dumps(config, ensure_ascii=False)):  # "\ud800": no UTF-8 for it
+    if not _encodable(text):  # "\ud800": no UTF-8 for it
         return 422, [(None, t["surrogate"], None)]
     try:
         new = formstore.parse(form_id, config)

@@ -50,12 +50,12 @@ STATUSES = ("all", "verified", "pending")
 PURPOSES = ("service_sms", "marketing_sms", "marketing_calls", "third_party_transfer")
 _CURSOR = re.compile(r"(\d{8}T\d{6}\.\d{6})_([0-9a-f]{32})")
 
-#: Every text of the Leads pages, ru and en (``?lang=``, else the browser's first, else English).
 # abort(409, UNCONFIRMED): a number nobody confirmed by SMS, refused unless the setting allows it.
 # Anyone can type a stranger's number into a callback form (so that the stranger gets called); the
 # SMS code is what says the number is the visitor's own.
 UNCONFIRMED = "unconfirmed"
 
+#: Every text of the Leads pages, ru and en (``?lang=``, else the browser's first, else English).
 TEXTS: dict[str, dict] = {
     "ru": {
         "title": "Заявки",
@@ -444,9 +444,10 @@ def reveal_number(contact_id: str):
         return no_store(body, 400 if errors else 200)
     if contact.verified_at is None and not current_app.config["PHONECAPTURE_LEADS_REVEAL_UNCONFIRMED"]:
         abort(409, UNCONFIRMED)  # before the audit: nothing is shown
-    actor = staff_actor(staff_role())
+    role = staff_role()
+    actor = staff_actor(role)
     try:
-        e164 = reveal(state, contact.id, actor=actor, role=staff_role(), reason=form.reason.data,
+        e164 = reveal(state, contact.id, actor=actor, role=role, reason=form.reason.data,
                       origin=f"admin {staff_ip()}")
     except SubjectAccessError:  # erased between the check and the reveal
         abort(410)

@@ -329,8 +329,8 @@ def conversion_add(submission_id, phone, region, kind, value, currency, external
                                      param_hint="'--occurred-at'") from None
     try:
         conversion, made = record(get_state(), submission_id=submission_id, region=region, kind=kind,
-                                  phone=None if phone is None else _phone_from_stdin(phone), value=value, currency=currency, external_id=external_id,
-                                  occurred_at=when)
+                                  phone=None if phone is None else _phone_from_stdin(phone), value=value,
+                                  currency=currency, external_id=external_id, occurred_at=when)
     except ConversionError as exc:
         raise click.UsageError(str(exc)) from None
     worth = f", {conversion.value:.2f} {conversion.currency}" if conversion.value is not None else ""

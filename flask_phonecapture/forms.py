@@ -564,19 +564,23 @@ def _describe(form_id: str, error: ValidationError) -> str:
 def error_items(error: ValidationError, words=None) -> list[tuple[str, str]]:
     """Each problem of a form config as (key path, message): ("triggers.delay_s", "must be ≥ 0
     (got -5)"); the path is "" when a whole-form check names its key in the message itself.
-    ``words(item, got)``: a message in another language for a pydantic error item, or None."""
+    ``words(item, got)``: a message in another language for a pydantic error item, or None; the
+    item also says ``suggest`` (the known key an unknown one is likely meant as, or None) and
+    ``consent_text`` (the value is a consent's text)."""
     parts = []
     for item in error.errors():
         loc = tuple(p for p in item["loc"] if p not in _UNION_TAGS)
         where = ".".join(str(p) for p in loc)
+        close = (difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
+                 if item["type"] == "extra_forbidden" else [])
+        item = {**item, "suggest": close[0] if close else None, "consent_text": _TEXT_ONE in item["loc"]}
         message = item["msg"]
         own = words(item, _got(item.get("input"))) if words else None
         if own:
             message = own
         elif item["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1)
-            message = "unknown key" + (f"; did you mean {close[0]}?" if close else "")
-        elif item["type"] == "string_type" and _TEXT_ONE in item["loc"]:  # a consent text
+            message = "unknown key" + (f"; did you mean {item['suggest']}?" if item["suggest"] else "")
+        elif item["type"] == "string_type" and item["consent_text"]:
             message = 'must be a text, or one per language: {"ru": "...", "en": "..."}'
         elif item["type"] == "value_error":  # our own validators' text, without pydantic's prefix
             message = str(item["ctx"]["error"])

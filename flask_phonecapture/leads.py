@@ -112,9 +112,13 @@ def shown_spec(state, form_id: str, token) -> FormSpec | None:
     Only a tag this app signed for this form picks a version: a forged one would pick old,
     inactive versions and cost a read of the version table each (check_token refuses it after)."""
     tag = token_tag(token)
-    if tag and not same(token.partition(".")[2], _token_mac(state, form_id, token.partition(".")[0])):
-        tag = None
-    return state.forms.seen(form_id, tag)
+    return state.forms.seen(form_id, tag if tag and _signed(state, form_id, token) else None)
+
+
+def _signed(state, form_id: str, token: str) -> bool:
+    """The token's MAC is this app's, for this form."""
+    head, _, mac = token.partition(".")
+    return same(mac, _token_mac(state, form_id, head))
 
 
 def _base36(n: int) -> str:
@@ -131,11 +135,11 @@ def check_token(state, form_id: str, token: str | None) -> int:
     if not token:
         raise LeadError(400, "invalid_token", "The submit token is missing; reload the form.",
                         fields={"token": ["Missing."]})
-    head, _, mac = token.partition(".")
+    head = token.partition(".")[0]
     issued, lang, tag = _token_parts(token)
     if not (0 < len(issued) <= 12 and issued.isalnum() and issued.isascii()
             and ("~" not in head or lang in UI) and ("-" not in head or token_tag(token))
-            and same(mac, _token_mac(state, form_id, head))):
+            and _signed(state, form_id, token)):
         raise LeadError(400, "invalid_token", "The submit token is not valid for this form; reload the form.",
                         fields={"token": ["Invalid."]})
     age_ms = int(time.time() * 1000) - int(issued, 36)
