@@ -1,5 +1,6 @@
-"""Forms marketers edit without a deploy: ``/admin/forms`` (list), ``/admin/forms/<id>`` (edit),
-``/admin/forms/<id>/history`` (versions, diffs, restore).
+"""Forms marketers edit without a deploy: ``/admin/forms`` (list; a POST there creates a form as
+a paused copy of another), ``/admin/forms/<id>`` (edit), ``/admin/forms/<id>/history`` (versions,
+diffs, restore).
 
 Who may do what is the host app's word (``@phonecapture.role_loader``): admin and marketer edit,
 analyst reads, anyone else gets 403. Consent purposes, their wording and required flags are legal
@@ -110,11 +111,23 @@ class RestoreForm(PostedForm):
     base = HiddenField()
 
 
+class NewForm(PostedForm):
+    """A new form: its id, its mode, and the form whose settings (consents included) it starts from."""
+
+    new_id = StringField(validators=[DataRequired(), Length(max=64)])
+    new_mode = SelectField(choices=MODES)
+    copy_of = SelectField(choices=())
+
+
 def _localise(form, t):
     if hasattr(form, "note"):
         form.note.validators[0].message = t["note_required"]
     if isinstance(form, JsonForm):
         form.config.validators[0].message = t["json_required"]
+    if isinstance(form, NewForm):
+        form.new_id.validators[0].message = t["new_id_required"]
+        form.new_mode.choices = [(m, t["modes"][m]) for m in MODES]
+        form.copy_of.choices = list(get_state().forms)
     if isinstance(form, QuickForm):
         form.mode.choices = [(m, t["modes"][m]) for m in MODES]
         form.device.choices = [(d, t["devices"][d]) for d in ("any", "mobile", "desktop")]
@@ -200,23 +213,67 @@ def _lang_args() -> dict:
     return {"lang": lang} if lang else {}
 
 
+def _summary(errors) -> list[tuple[str | None, str]]:
+    """(field id, text) for the error summary at the top of a page (_error_summary.html)."""
+    return [(f"pc-{name}" if name else None, text) for name, text, _ in errors]
+
+
 def _config_changed(state, form_id: str) -> bool:
     """A saved version is live and the app config's form changed since it was saved (a deploy
     the saved version still overrides)."""
-    row = state.forms.live_row(form_id)
-    return bool(row and not row.from_config and row.config_version
-                and row.config_version != state.forms.base[form_id].version)
+    row, seed = state.forms.live_row(form_id), state.forms.base.get(form_id)
+    return bool(row and seed and not row.from_config and row.config_version
+                and row.config_version != seed.version)
 
 
 @admin_forms_bp.get("")
-def forms_list():
+def forms_list(new=None, errors=(), status=200):
     locale = _locale()
+    t = TEXTS[locale]
     state = get_state()
     live = state.forms.live(fresh=True)
-    rows = [(form_id, live[form_id], state.forms.live_row(form_id), _config_changed(state, form_id))
-            for form_id in sorted(state.forms)]
-    return no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=TEXTS[locale],
-                                     locale=locale, can_edit=_can_edit(), lang=_lang_args()))
+    rows = [(form_id, live[form_id], state.forms.live_row(form_id), _config_changed(state, form_id),
+             state.forms.created(form_id)) for form_id in sorted(live)]
+    if new is None and _can_edit():
+        new = _localise(NewForm(formdata=None, new_mode="popup"), t)
+    return no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=t, locale=locale,
+                                    can_edit=_can_edit(), lang=_lang_args(), new=new, errors=list(errors),
+                                    summary=_summary(errors), field_errors={f: m for f, m, _ in errors if f}),
+                    status)
+
+
+@admin_forms_bp.post("")
+def create():
+    """A new form, paused, as a copy of ``copy_of`` in ``new_mode`` (the keys that mode ignores
+    dropped): the marketer then writes its texts and rules on its edit page and switches it on.
+    Its consents are the copied form's, word for word, so a marketer may create one."""
+    t = TEXTS[_locale()]
+    state = get_state()
+    form = _localise(NewForm(), t)
+    if not form.validate():
+        return forms_list(form, _form_errors(form, t), 400 if form.errors.get("csrf_token") else 422)
+    form_id = form.new_id.data.strip()
+    source = state.forms.live(fresh=True)[form.copy_of.data]
+    config = formstore.config_of(source)
+    config.update(mode=form.new_mode.data, active=False)
+    for key in IGNORED_KEYS.get(form.new_mode.data, {}):
+        config.pop(key, None)
+    for section, subkeys in IGNORED_SUBKEYS.get(form.new_mode.data, {}).items():
+        for sub in subkeys:
+            _set(config, section, sub, None)
+    try:
+        spec = formstore.parse(form_id, config)
+    except ValidationError as exc:
+        errors = [("new_id" if where == "id" else None, message, where)
+                  for _, message, where in _schema_errors(exc, False)]
+        return forms_list(form, errors, 422)
+    actor, role = _actor_role()
+    try:
+        formstore.create(state, spec, actor=actor, role=role, origin="admin/forms",
+                         note=t["created_note"].format(src=form.copy_of.data))
+    except formstore.FormExists:
+        return forms_list(form, [("new_id", t["id_taken"].format(id=form_id), "id")], 409)
+    return redirect(url_for(".edit", form_id=form_id, created=1, **_lang_args()), 303)
 
 
 def _edit_page(form_id: str, *, quick=None, raw=None, errors=(), status=200, notice=None, which=None):
@@ -231,7 +288,7 @@ def _edit_page(form_id: str, *, quick=None, raw=None, errors=(), status=200, not
     if raw is None:
         raw = _localise(JsonForm(formdata=None, base=str(number), config=_pretty(config)), t)
     body = render_template("phonecapture/admin/forms_edit.html", form_id=form_id, spec=spec, quick=quick,
-                           raw=raw, errors=list(errors), which=which, t=t, locale=locale, notice=notice,
+                           raw=raw, errors=list(errors), summary=_summary(errors), which=which, t=t, locale=locale, notice=notice,
                            can_edit=_can_edit(), number=number, live_row=state.forms.live_row(form_id),
                            config_changed=_config_changed(state, form_id),
                            lang=_lang_args(), field_errors={f: m for f, m, _ in errors if f})
@@ -242,7 +299,8 @@ def _edit_page(form_id: str, *, quick=None, raw=None, errors=(), status=200, not
 def edit(form_id: str):
     saved = request.args.get("saved", type=int)
     t = TEXTS[_locale()]
-    return _edit_page(form_id, notice=t["saved"].format(n=saved) if saved else None)
+    notice = t["created"] if request.args.get("created") else t["saved"].format(n=saved) if saved else None
+    return _edit_page(form_id, notice=notice)
 
 
 def _base_of(form) -> int:
@@ -305,6 +363,8 @@ def _ru_words(item: dict, got: str) -> str | None:
 # Our own validators' texts (forms.py words them in English for the start-up check), in Russian;
 # one this table does not know keeps its English.
 _RU_OWN = [
+    (re.compile(r"form ids are lowercase letters, digits, '-' and '_' \(max 64\)"),
+     lambda m: "идентификатор формы: строчные латинские буквы, цифры, «-» и «_» (не длиннее 64)"),
     (re.compile(r"(?s)(.+) can never match; (.+)"), lambda m: f"{m[1]} никогда не совпадёт: {_ru_own(m[2]) or m[2]}"),
     (re.compile(r"(?s)use the path only, e\.g\. (.*)"), lambda m: f"нужен только путь страницы, например {m[1]}"),
     (re.compile(r"(?s)the part after # is never sent nor matched: write (.*)"),
@@ -454,7 +514,8 @@ def history(form_id: str):
     t = TEXTS[locale]
     state, _ = _spec_or_404(form_id)
     rows = formstore.history(state, form_id)
-    base_config = formstore.config_of(state.forms.base[form_id])
+    seed = state.forms.base.get(form_id)  # None: created in the admin, version 1 is its start
+    base_config = formstore.config_of(seed) if seed else {}
     entries = []
     for i, row in enumerate(rows):
         previous = rows[i + 1].config if i + 1 < len(rows) else base_config
@@ -467,7 +528,7 @@ def history(form_id: str):
     restore = _localise(RestoreForm(formdata=None, base=str(number)), t)
     return no_store(render_template("phonecapture/admin/forms_history.html", form_id=form_id, entries=entries,
                                      t=t, locale=locale, can_edit=_can_edit(), restore=restore, number=number,
-                                     lang=_lang_args()))
+                                     lang=_lang_args(), created=seed is None))
 
 
 @admin_forms_bp.post("/<form_id>/restore/<int:number>")
@@ -481,6 +542,8 @@ def restore(form_id: str, number: int):
         abort(400)
     base = _base_of(form)
     if number == 0:
+        if form_id not in state.forms.base:
+            abort(404)  # created in the admin: there is no app config to go back to
         target, note = None, t["restored_config_note"]
     else:
         row = next((r for r in formstore.history(state, form_id) if r.number == number), None)

@@ -58,6 +58,25 @@ TEXTS: dict[str, dict] = {
         "csrf": "The page had been open too long. Your changes are below; save again.",
         "bad_request": "The page sent something unexpected; reload it.",
         "saved": "Saved as version {n}; it is live now.",
+        "new_title": "New form",
+        "new_intro": "A new form starts as a copy of another one (its texts, rules and consent texts) "
+                     "and is off until you switch it on: write what it says and when it appears, tick "
+                     "“Show this form on the site” and save.",
+        "new_id": "Form id", "new_id_hint": "Lowercase letters, digits, - and _; it can't be changed later "
+                                            "(reports and leads name the form by it).",
+        "new_mode": "Mode", "copy_of": "Start from", "copy_of_hint": "Its consent texts come with it unchanged.",
+        "create": "Create form (off)", "new_id_required": "Name the new form.",
+        "new_errors_title": "The form was not created",
+        "id_taken": "id: there is already a form “{id}”; choose another id.",
+        "created_note": "Created as a copy of “{src}”, off",
+        "created": "Form created as version 1. It is off: write its texts and rules, tick “Show this form "
+                   "on the site” and save.",
+        "created_here": "created here",
+        "embed_title": "On the site",
+        "embed_auto": "It shows on every page whose template has {tag} (the site's base template, "
+                      "once), where its rules allow. On a page of another site, paste:",
+        "embed_inline": "An inline form shows where a page has a place for it. In a Flask template: {tag}; "
+                        "on a page of another site, paste:",
         "history_title": "History of “{id}”",
         "history_intro": "Newest first. Each version shows what changed against the one before.",
         "version_app": "the app config (PHONECAPTURE_FORMS)",
@@ -136,6 +155,26 @@ TEXTS: dict[str, dict] = {
         "csrf": "Страница была открыта слишком долго. Ваши правки ниже; сохраните ещё раз.",
         "bad_request": "Страница отправила что-то неожиданное; обновите её.",
         "saved": "Сохранено как версия {n}; она уже действует.",
+        "new_title": "Новая форма",
+        "new_intro": "Новая форма начинается как копия другой (её тексты, правила и тексты согласий) и "
+                     "выключена, пока вы её не включите: напишите, что в ней сказано и когда она "
+                     "появляется, отметьте «Показывать форму на сайте» и сохраните.",
+        "new_id": "Идентификатор формы", "new_id_hint": "Строчные латинские буквы, цифры, - и _; потом его "
+                                                        "не изменить (по нему форму называют отчёты и заявки).",
+        "new_mode": "Вид", "copy_of": "Взять за основу", "copy_of_hint": "Её тексты согласий переходят без изменений.",
+        "create": "Создать форму (выключенной)", "new_id_required": "Назовите новую форму.",
+        "new_errors_title": "Форма не создана",
+        "id_taken": "id: форма «{id}» уже есть; выберите другой идентификатор.",
+        "created_note": "Создана как копия «{src}», выключена",
+        "created": "Форма создана как версия 1. Она выключена: напишите тексты и правила, отметьте "
+                   "«Показывать форму на сайте» и сохраните.",
+        "created_here": "создана здесь",
+        "embed_title": "На сайте",
+        "embed_auto": "Форма появляется на каждой странице, в шаблоне которой есть {tag} (один раз, в "
+                      "базовом шаблоне сайта), там, где позволяют её правила. На странице другого сайта "
+                      "вставьте:",
+        "embed_inline": "Встроенная форма появляется там, где на странице есть место для неё. В шаблоне "
+                        "Flask: {tag}; на странице другого сайта вставьте:",
         "history_title": "История формы «{id}»",
         "history_intro": "Сначала новые. У каждой версии показано, что изменилось по сравнению с предыдущей.",
         "version_app": "настройки приложения (PHONECAPTURE_FORMS)",

@@ -235,11 +235,29 @@ def _render_inline(form_id: str, tag: str = "div", **attrs) -> Markup:
     return Markup(render_inline_snippet(form_id, tag, **attrs))
 
 
-def _render_widget_tag(form_ids: str, nonce: str | None = None) -> Markup:
+#: Modes that show themselves by their rules, with no place in the page: ``*`` in
+#: ``phonecapture_widget()`` lists every active form of these.
+AUTOMATIC_MODES = frozenset({"popup", "slidein", "exit_intent", "button"})
+
+
+def _render_widget_tag(form_ids: str = "*", nonce: str | None = None) -> Markup:
+    """The widget's script tag for ``form_ids`` (comma-separated). ``*`` stands for every active
+    popup, slide-in, exit-intent and button form, those created in the admin included, so a base
+    template with ``{{ phonecapture_widget() }}`` shows a new form without a deploy; with no form
+    to list there is no tag at all."""
     from flask import g, url_for
 
     from markupsafe import escape
 
+    ids: list[str] = []
+    for form_id in (i.strip() for i in form_ids.split(",")):
+        if form_id == "*":
+            ids += [i for i, spec in get_state().forms.live().items() if spec.active and spec.mode in AUTOMATIC_MODES]
+        elif form_id:
+            ids.append(form_id)
+    form_ids = ",".join(dict.fromkeys(ids))
+    if not form_ids:
+        return Markup("")
     nonce = nonce or getattr(g, "csp_nonce", None)
     src = url_for("phonecapture_public.widget_js")
     api = src.rsplit("/", 1)[0] + "/api/v1"

@@ -11,7 +11,7 @@ from .extension import get_state
 
 @click.group("forms")
 def forms_group():
-    """Forms edited in /admin/forms: list them, hand one back to the app config."""
+    """Forms edited or created in /admin/forms: list them, hand one back to the app config."""
 
 
 def _nonblank(ctx, param, value):
@@ -23,7 +23,7 @@ def _nonblank(ctx, param, value):
 @forms_group.command("list")
 @with_appcontext
 def list_forms():
-    """Each form of PHONECAPTURE_FORMS with the version the site shows."""
+    """Each form (PHONECAPTURE_FORMS', then those created in the admin) with the version the site shows."""
     state = get_state()
     live = state.forms.live(fresh=True)
     for form_id in sorted(state.forms):
@@ -32,7 +32,10 @@ def list_forms():
             where = "app config" + (f" (since version {row.number}, {row.actor})" if row else "")
         else:
             where = f"version {row.number}, saved by {row.actor} at {row.at:%Y-%m-%d %H:%M} UTC"
-            if row.config_version and row.config_version != state.forms.base[form_id].version:
+            seed = state.forms.base.get(form_id)
+            if seed is None:
+                where += "; created in the admin"
+            elif row.config_version and row.config_version != seed.version:
                 where += "; the app config changed since"
         click.echo(f"{form_id}\t{live[form_id].mode}\t{'on' if live[form_id].active else 'off'}\t{where}")
 
@@ -45,8 +48,9 @@ def list_forms():
 def use_config(form_id, actor, note):
     """Show FORM_ID as PHONECAPTURE_FORMS defines it again (a new version; the saved ones stay)."""
     state = get_state()
-    if form_id not in state.forms:
-        raise click.UsageError(f"there is no form {form_id!r} in PHONECAPTURE_FORMS")
+    if form_id not in state.forms.base:
+        raise click.UsageError(f"there is no form {form_id!r} in PHONECAPTURE_FORMS"
+                               + (" (it was created in the admin: switch it off there)" if form_id in state.forms else ""))
     row = state.forms.live_row(form_id, fresh=True)
     if row is None or row.from_config:
         click.echo(f"{form_id} already shows the app config")

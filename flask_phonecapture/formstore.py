@@ -3,10 +3,12 @@
 ``state.forms`` is a :class:`FormRegistry`, a read-only ``Mapping`` {form_id: FormSpec} like the
 dict it replaces, so every reader (API, no-JS pages, CLI, reports) sees the live versions.
 
-- Forms exist only if ``PHONECAPTURE_FORMS`` defines them: that is the seed and the fallback. The
-  admin changes forms, it never adds one (an id in the table but not in the config is ignored),
-  and a form whose saved version no longer validates (an upgrade tightened a rule) is served from
-  the config, with an error in the log.
+- ``PHONECAPTURE_FORMS`` is the seed and the fallback: a form it defines whose saved version no
+  longer validates (an upgrade tightened a rule) is served from the config, with an error in the
+  log. A marketer may also create a form in the admin (:func:`create`): its rows carry
+  ``config_version`` :data:`CREATED`, and it lives on its saved versions alone (one that no
+  longer validates is left out, with the error in the log). Rows of an id the config dropped,
+  and not created in the admin, are ignored: a developer removing a form removes it.
 - Several processes: each keeps what it read for ``PHONECAPTURE_FORMS_CACHE_S`` seconds, then
   asks the database for ``max(id), count(*)`` of the version table (rows are only ever added),
   and reads the live rows again only when that changed. A save in this process is seen at once.
@@ -36,6 +38,8 @@ log = logging.getLogger("flask_phonecapture")
 _versions = FormVersion.__table__
 #: Characters of ``FormSpec.version`` a submit token carries (leads.issue_token).
 TAG_LEN = 8
+#: ``config_version`` of every row of a form created in the admin: there is no app config to name.
+CREATED = "admin"
 
 
 def config_of(spec: FormSpec) -> dict:
@@ -66,6 +70,10 @@ class _Snapshot:
     rows: dict               # {form_id: LiveRow}
 
 
+class FormExists(Exception):
+    """The id asked for a new form is taken (the app config's, or created a moment ago)."""
+
+
 class StaleEdit(Exception):
     """Someone saved the form since the editor was opened: ``number`` is the version now live."""
 
@@ -90,14 +98,18 @@ class FormRegistry(Mapping):
     def __getitem__(self, form_id: str) -> FormSpec:
         return self.live()[form_id]
 
-    def __iter__(self):
-        return iter(self.base)
+    def __iter__(self):  # the app config's forms in its order, then those created in the admin
+        return iter(self.live())
 
     def __len__(self) -> int:
-        return len(self.base)
+        return len(self.live())
 
-    def __contains__(self, form_id) -> bool:  # no look at the table: ids are the config's
-        return form_id in self.base
+    def __contains__(self, form_id) -> bool:  # the config's without a look at the table
+        return form_id in self.base or form_id in self.live()
+
+    def created(self, form_id: str) -> bool:
+        """The form was created in the admin (no app config behind it)."""
+        return form_id not in self.base and form_id in self.live()
 
     def __setitem__(self, form_id: str, spec: FormSpec) -> None:
         """Replace a form of the app config in this process (as assigning into the plain dict
@@ -146,7 +158,8 @@ class FormRegistry(Mapping):
                 if marker == snap.marker:
                     return _Snapshot(now, marker, snap.live, snap.rows)
                 newest = select(func.max(_versions.c.id)).group_by(_versions.c.form_id)
-                rows = session.execute(select(_versions).where(_versions.c.id.in_(newest))).all()
+                rows = session.execute(select(_versions).where(_versions.c.id.in_(newest))
+                                       .order_by(_versions.c.form_id)).all()
         except SQLAlchemyError as exc:
             # No table yet (migrations not run) or the database is away: the last known versions.
             log.warning("phonecapture: edited forms could not be read (%s); serving the last known "
@@ -154,11 +167,14 @@ class FormRegistry(Mapping):
             return _Snapshot(now, snap.marker, snap.live, snap.rows)
         live, meta = dict(self.base), {}
         for row in rows:
-            if row.form_id not in self.base:
-                continue
+            created = row.form_id not in self.base
+            if created and (row.config_version != CREATED or row.config is None):
+                continue  # a form the app config no longer defines
+            spec = self._spec_of(row) if row.config is not None else None
+            if created and spec is None:
+                continue  # (logged by _spec_of)
             meta[row.form_id] = LiveRow(row.number, row.actor, row.created_at, row.config is None,
                                         row.config_version)
-            spec = self._spec_of(row) if row.config is not None else None
             if spec is not None:
                 live[row.form_id] = spec
         return _Snapshot(now, marker, live, meta)
@@ -168,8 +184,10 @@ class FormRegistry(Mapping):
             try:
                 spec = parse(row.form_id, row.config)
             except (ValidationError, TypeError) as exc:
-                log.error("phonecapture: saved version %s of form %r no longer validates (%s); serving "
-                          "PHONECAPTURE_FORMS for it", row.number, row.form_id, str(exc).splitlines()[0])
+                log.error("phonecapture: saved version %s of form %r no longer validates (%s); %s",
+                          row.number, row.form_id, str(exc).splitlines()[0],
+                          "serving PHONECAPTURE_FORMS for it" if row.form_id in self.base
+                          else "the form is not served until a valid version is saved")
                 spec = None
             self._parsed[row.id] = spec
             if spec is not None:
@@ -229,10 +247,13 @@ def save(state, form_id: str, spec: FormSpec | None, *, base: int, actor: str, r
     if now_live != base:
         session.rollback()
         raise StaleEdit(now_live)
-    shown = spec or state.forms.base[form_id]
+    seed = state.forms.base.get(form_id)
+    if spec is None and seed is None:
+        raise ValueError(f"form {form_id!r} was created in the admin: there is no app config to go back to")
+    shown = spec or seed
     note = scrub(note.strip(), 500, shown.default_region) or ""
     row = FormVersion(form_id=form_id, number=base + 1, config=None if spec is None else config_of(spec),
-                      spec_version=shown.version, config_version=state.forms.base[form_id].version,
+                      spec_version=shown.version, config_version=CREATED if seed is None else seed.version,
                       created_at=utcnow(), actor=scrub(actor, 128) or "",
                       note=note)
     try:
@@ -249,3 +270,15 @@ def save(state, form_id: str, spec: FormSpec | None, *, base: int, actor: str, r
     session.commit()
     state.forms.invalidate()
     return row
+
+
+def create(state, spec: FormSpec, *, actor: str, role: str, note: str, origin: str = "") -> FormVersion:
+    """Save ``spec`` as version 1 of a new form ``spec.id``; raise :class:`FormExists` when the
+    id is the app config's or already has versions (two creations of one id: one lands)."""
+    form_id = spec.id
+    if form_id in state.forms.base or current_number(state, form_id):
+        raise FormExists(form_id)
+    try:
+        return save(state, form_id, spec, base=0, actor=actor, role=role, note=note, origin=origin)
+    except StaleEdit:
+        raise FormExists(form_id) from None

@@ -97,3 +97,48 @@ def test_a_russian_browser_reads_the_editor_in_russian(browser, forms_site, tmp_
         shot(page, "admin-forms-ru.png", tmp_path)
     finally:
         ctx.close()
+
+
+def test_a_marketer_creates_a_slide_in_and_switches_it_on_and_the_shop_shows_it(browser, forms_site, tmp_path):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        page = ctx.new_page()
+        page.goto(forms_site.url + LIST)
+        page.get_by_label("Form id").fill("Black Friday")
+        page.get_by_label("Mode").select_option(label="Slide-in")
+        page.get_by_label("Start from").select_option("popup_en")
+        page.get_by_role("button", name="Create form (off)").click()
+        assert "form ids are lowercase letters" in page.get_by_role("alert").inner_text()
+        assert page.get_by_label("Form id").get_attribute("aria-invalid") == "true"
+        assert page.get_by_label("Form id").input_value() == "Black Friday"  # what was typed is kept
+        assert axe(page) == []
+        page.get_by_label("Form id").fill("black-friday")
+        new = page.locator("form", has=page.get_by_role("button", name="Create form (off)"))
+        path = os.path.join(SHOTS, "admin-forms-new.png") if os.environ.get("PHONECAPTURE_SCREENSHOTS") else str(tmp_path / "new.png")
+        new.screenshot(path=path)
+        page.get_by_role("button", name="Create form (off)").click()
+        page.wait_for_url("**/black-friday?created=1")
+        assert "It is off" in page.get_by_role("status").inner_text()
+        assert not page.get_by_label("Show this form on the site").is_checked()
+        assert page.get_by_label("Mode", exact=True).input_value() == "slidein"
+        assert axe(page) == []
+        shot(page, "admin-forms-created.png", tmp_path)
+
+        shop = ctx.new_page()
+        assert shop.goto(forms_site.url + "/page/black-friday?lang=en").ok  # off: the widget shows nothing
+        shop.wait_for_timeout(1500)
+        assert shop.locator("[data-phonecapture]").count() == 0
+
+        page.get_by_label("Title", exact=True).fill("Black Friday: −20% on kettles")
+        page.get_by_label("Delay before it opens, seconds").fill("1")
+        page.get_by_label("Show this form on the site").check()
+        page.get_by_label("What changed and why", exact=True).fill("Black Friday slide-in, on")
+        page.get_by_role("button", name="Save and publish").click()
+        assert page.get_by_role("status").inner_text() == "Saved as version 2; it is live now."
+        shop.goto(forms_site.url + "/page/black-friday?lang=en")
+        shop.get_by_role("dialog", name="Black Friday: −20% on kettles").wait_for(timeout=8000)
+        page.goto(forms_site.url + LIST)
+        row = page.get_by_role("row", name="black-friday")
+        assert "created here" in row.inner_text() and "Slide-in" in row.inner_text()
+    finally:
+        ctx.close()
