@@ -44,6 +44,10 @@ DEFAULTS: dict[str, Any] = {
     "PHONECAPTURE_BRAND": "",
     #: Verification code lifetime, seconds.
     "PHONECAPTURE_CODE_TTL": 600,
+    #: The erasure page (/privacy/erase) answers a number no sooner than this many ms after it was
+    #: posted, held or not, so that queueing the code SMS for a number we hold does not show in the
+    #: response time (it tells who is a customer); 0 turns it off.
+    "PHONECAPTURE_ERASE_ANSWER_MS": 250,
     #: Wrong-code checks allowed before the code is locked.
     "PHONECAPTURE_CODE_MAX_ATTEMPTS": 5,
     #: Seconds between two code sends for one submission.

@@ -148,6 +148,7 @@ def make_app(tmp_path, database_url, queue_name):
             PHONECAPTURE_KEYS=TEST_KEYS,
             PHONECAPTURE_INDEX_KEY=TEST_INDEX_KEY,
             PHONECAPTURE_MIN_FILL_MS=0,
+            PHONECAPTURE_ERASE_ANSWER_MS=0,  # test_privacy_erase measures the default on its own
             PHONECAPTURE_QUEUE_NAME=queue_name,
             PHONECAPTURE_REDIS_URL=REDIS_URL,
             PHONECAPTURE_RATELIMIT_SUBMIT="1000/minute",

@@ -1,11 +1,13 @@
 """Self-service erasure: /privacy/erase → SMS code → the number erased, with a receipt."""
 import logging
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from flask_phonecapture import config
 from flask_phonecapture.extension import get_state
 from flask_phonecapture.models import (AuditRecord, Consent, Contact, ErasureRequest, Message,
                                        Submission, Suppression)
@@ -190,6 +192,26 @@ def test_requests_per_number_are_capped_alike_for_held_and_unknown_numbers(erase
         assert refused.status_code == 429 and "через час" in refused.get_data(as_text=True)
     run_jobs()
     assert len(erase_codes(capsys)) == 3  # only the held number's requests sent a code
+
+
+def test_the_answer_waits_the_same_fixed_time_for_held_and_unknown_numbers(make_app, capsys, run_jobs, monkeypatch):
+    """Queueing the held number's code SMS must not show in the response time: both answers come
+    PHONECAPTURE_ERASE_ANSWER_MS after the request began (the default, 250 ms, here)."""
+    from flask_phonecapture import privacy
+
+    app, _ = make_app(WTF_CSRF_ENABLED=True)
+    app.config["PHONECAPTURE_ERASE_ANSWER_MS"] = config.DEFAULTS["PHONECAPTURE_ERASE_ANSWER_MS"]
+    verified_lead(app, app.test_client(), capsys, run_jobs)
+    waited = []
+    real_sleep = privacy.time.sleep
+    monkeypatch.setattr(privacy.time, "sleep", lambda s: (waited.append(s), real_sleep(s)))
+    for phone in ("+7 912 345-67-89", "+7 912 000-00-01"):  # held, unknown
+        started = time.monotonic()
+        assert ask(app.test_client(), phone).status_code == 302
+        assert time.monotonic() - started >= 0.25
+    assert len(waited) == 2 and all(0 < s <= 0.25 for s in waited)  # each waited out its own rest
+    run_jobs()
+    assert len(erase_codes(capsys)) == 1  # the held number still got its code
 
 
 @pytest.mark.parametrize("phone, status, words", [
