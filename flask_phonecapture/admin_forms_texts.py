@@ -67,7 +67,7 @@ TEXTS: dict[str, dict] = {
         "new_mode": "Mode", "copy_of": "Start from", "copy_of_hint": "Its consent texts come with it unchanged.",
         "create": "Create form (off)", "new_id_required": "Name the new form.",
         "new_errors_title": "The form was not created",
-        "id_taken": "id: there is already a form “{id}”; choose another id.",
+        "id_taken": "id: “{id}” is taken (a form has or had this id); choose another id.",
         "created_note": "Created as a copy of “{src}”, off",
         "created": "Form created as version 1. It is off: write its texts and rules, tick “Show this form "
                    "on the site” and save.",
@@ -164,7 +164,7 @@ TEXTS: dict[str, dict] = {
         "new_mode": "Вид", "copy_of": "Взять за основу", "copy_of_hint": "Её тексты согласий переходят без изменений.",
         "create": "Создать форму (выключенной)", "new_id_required": "Назовите новую форму.",
         "new_errors_title": "Форма не создана",
-        "id_taken": "id: форма «{id}» уже есть; выберите другой идентификатор.",
+        "id_taken": "id: «{id}» занят (такой идентификатор есть или был у формы); выберите другой.",
         "created_note": "Создана как копия «{src}», выключена",
         "created": "Форма создана как версия 1. Она выключена: напишите тексты и правила, отметьте "
                    "«Показывать форму на сайте» и сохраните.",

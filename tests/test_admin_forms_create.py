@@ -90,7 +90,7 @@ def test_a_copy_in_another_mode_drops_the_settings_that_mode_ignores(app, client
     ("", "tracking", 422, "Name the new form."),
     ("Promo Summer", "tracking", 422, "id: form ids are lowercase letters, digits, '-' and '_' (max 64)"),
     ("x" * 65, "tracking", 422, "Field cannot be longer than 64 characters."),
-    ("callback", "tracking", 409, "id: there is already a form “callback”; choose another id."),
+    ("callback", "tracking", 409, "id: “callback” is taken (a form has or had this id); choose another id."),
     ("promo", "nope", 422, "Not a valid choice."),
 ])
 def test_a_bad_new_form_gets_a_precise_4xx_and_creates_nothing(app, client, marketer, new_id, copy_of, status,
@@ -106,7 +106,7 @@ def test_a_bad_new_form_gets_a_precise_4xx_and_creates_nothing(app, client, mark
 def test_the_same_id_created_twice_lands_once(app, client, marketer):
     assert create(client).status_code == 303
     again = create(client, new_mode="slidein")
-    assert again.status_code == 409 and "already a form “promo”" in alert(again)
+    assert again.status_code == 409 and "“promo” is taken" in alert(again)
     assert versions(app, "promo") == [(1, False, "Created as a copy of “tracking”, off")]
 
 
@@ -140,7 +140,7 @@ def test_a_russian_marketer_reads_the_new_form_page_and_its_refusals_in_russian(
     refused = create(client, "Акция", lang="ru")
     assert refused.status_code == 422 and "Форма не создана" in alert(refused)
     assert "идентификатор формы: строчные латинские буквы" in alert(refused)
-    assert "уже есть" in alert(create(client, "tracking", lang="ru"))
+    assert "«tracking» занят" in alert(create(client, "tracking", lang="ru"))
 
 
 def test_a_created_form_has_no_app_config_to_go_back_to(app, client, marketer):
@@ -222,3 +222,15 @@ def test_the_example_shops_marketer_adds_a_popup_to_every_page_without_a_deploy(
     finally:
         with shop.app_context():
             shop.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_a_form_removed_from_the_config_stays_removed_and_its_id_stays_taken(app, client, marketer):
+    with app.app_context():
+        session = get_state().db.session
+        session.add(FormVersion(form_id="gone", number=1, config={**FORMS["tracking"]}, spec_version="x",
+                                config_version="0123abcd", actor="test", note="saved before a deploy removed it"))
+        session.commit()
+    assert client.get(f"{API}/forms/gone").status_code == 404
+    assert ">gone<" not in client.get(LIST).get_data(as_text=True)
+    refused = create(client, "gone")
+    assert refused.status_code == 409 and "“gone” is taken (a form has or had this id)" in alert(refused)
