@@ -24,7 +24,7 @@ from . import formstore
 from .admin import FORMS_ROLES, no_store, refuse_cross_site, staff_actor, staff_error_pages, staff_nav
 from .admin_forms_texts import TEXTS
 from .extension import get_state
-from .forms import IGNORED_KEYS, IGNORED_SUBKEYS, error_items
+from .forms import error_items, without_ignored
 from .language import asked_language, page_language
 from .webforms import PostedForm, _encodable
 
@@ -188,12 +188,7 @@ def _apply_quick(config: dict, form: QuickForm) -> dict:
     _set(out, "targeting", "device", None if form.device.data == "any" else form.device.data)
     for key in ("after_close_days", "after_submit_days"):
         _set(out, "frequency", key, _number(form[key].data))
-    for key in IGNORED_KEYS.get(out["mode"], {}):
-        out.pop(key, None)
-    for section, subkeys in IGNORED_SUBKEYS.get(out["mode"], {}).items():
-        for sub in subkeys:
-            _set(out, section, sub, None)
-    return out
+    return without_ignored(out)
 
 
 def _pretty(config: dict | None) -> str:
@@ -253,16 +248,8 @@ def create():
     if not form.validate():
         return forms_list(form, _form_errors(form, t), 400 if form.errors.get("csrf_token") else 422)
     form_id = form.new_id.data.strip()
-    source = state.forms.live(fresh=True)[form.copy_of.data]
-    config = formstore.config_of(source)
-    config.update(mode=form.new_mode.data, active=False)
-    for key in IGNORED_KEYS.get(form.new_mode.data, {}):
-        config.pop(key, None)
-    for section, subkeys in IGNORED_SUBKEYS.get(form.new_mode.data, {}).items():
-        for sub in subkeys:
-            _set(config, section, sub, None)
     try:
-        spec = formstore.parse(form_id, config)
+        spec = formstore.paused_copy(state.forms.live(fresh=True)[form.copy_of.data], form_id, form.new_mode.data)
     except ValidationError as exc:
         errors = [("new_id" if where == "id" else None, message, where)
                   for _, message, where in _schema_errors(exc, False)]

@@ -414,6 +414,19 @@ IGNORED_SUBKEYS = {
 }
 
 
+def without_ignored(config: dict) -> dict:
+    """``config`` without the keys its mode ignores (which the schema refuses), a section left
+    empty dropped with them: what switching a form's mode, or copying it into another, keeps."""
+    mode = config.get("mode")
+    out = {k: v for k, v in config.items() if k not in IGNORED_KEYS.get(mode, {})}
+    for section, subkeys in IGNORED_SUBKEYS.get(mode, {}).items():
+        if isinstance(out.get(section), dict):
+            out[section] = {k: v for k, v in out[section].items() if k not in subkeys}
+            if not out[section]:
+                del out[section]
+    return out
+
+
 class FormSpec(_Strict):
     id: str
     mode: Literal["popup", "inline", "slidein", "exit_intent", "button"]

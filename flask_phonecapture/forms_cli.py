@@ -1,17 +1,20 @@
-"""``flask phonecapture forms ...``: which forms run on a version saved in the admin, and handing a
-form back to ``PHONECAPTURE_FORMS`` when the admin pages can't be used (registered by cli.py)."""
+"""``flask phonecapture forms ...``: which forms run on a version saved in the admin, creating one
+as a paused copy (as the admin's "New form" does), and handing a form back to
+``PHONECAPTURE_FORMS`` when the admin pages can't be used (registered by cli.py)."""
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from pydantic import ValidationError
 
 from . import formstore
 from .extension import get_state
+from .forms import error_items
 
 
 @click.group("forms")
 def forms_group():
-    """Forms edited or created in /admin/forms: list them, hand one back to the app config."""
+    """Forms edited or created in /admin/forms: list them, create one, hand one back to the app config."""
 
 
 def _nonblank(ctx, param, value):
@@ -58,3 +61,30 @@ def use_config(form_id, actor, note):
     saved = formstore.save(state, form_id, None, base=formstore.current_number(state, form_id), actor=actor,
                            role="cli", note=note, origin="cli")
     click.echo(f"{form_id}: version {saved.number} shows the app config")
+
+
+@forms_group.command("create")
+@click.argument("form_id")
+@click.option("--from", "source", required=True, help="The form whose settings and consent texts it starts from.")
+@click.option("--mode", type=click.Choice(["popup", "inline", "slidein", "exit_intent", "button"]),
+              help="Its display mode (default: the copied form's).")
+@click.option("--actor", required=True, callback=_nonblank, help="Who, for the history and the audit record.")
+@with_appcontext
+def create_form(form_id, source, mode, actor):
+    """Create FORM_ID as a copy of another form, off: switch it on in /admin/forms (or with the JSON
+    editor there) once its texts and rules are written."""
+    state = get_state()
+    if source not in state.forms:
+        raise click.UsageError(f"there is no form {source!r} to start from")
+    copied = state.forms.live(fresh=True)[source]
+    try:
+        spec = formstore.paused_copy(copied, form_id, mode or copied.mode)
+    except ValidationError as exc:
+        raise click.UsageError("; ".join(f"{where}: {message}" if where else message
+                                         for where, message in error_items(exc))) from None
+    try:
+        formstore.create(state, spec, actor=actor, role="cli", origin="cli",
+                         note=f"Created as a copy of “{source}”, off")
+    except formstore.FormExists:
+        raise click.UsageError(f"{form_id!r} is taken (a form has or had this id)") from None
+    click.echo(f"{form_id}: created as version 1 ({spec.mode}, off), a copy of {source}")

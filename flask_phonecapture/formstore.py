@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .forms import FormSpec
+from .forms import FormSpec, without_ignored
 from .models import FormVersion, utcnow
 
 log = logging.getLogger("flask_phonecapture")
@@ -270,6 +270,12 @@ def save(state, form_id: str, spec: FormSpec | None, *, base: int, actor: str, r
     session.commit()
     state.forms.invalidate()
     return row
+
+
+def paused_copy(source: FormSpec, form_id: str, mode: str) -> FormSpec:
+    """A new form ``form_id``: ``source``'s settings and consent wording in ``mode``, off (the
+    keys that mode ignores dropped). Raises ValidationError for a bad id."""
+    return parse(form_id, without_ignored({**config_of(source), "mode": mode, "active": False}))
 
 
 def create(state, spec: FormSpec, *, actor: str, role: str, note: str, origin: str = "") -> FormVersion:

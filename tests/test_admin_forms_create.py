@@ -234,3 +234,20 @@ def test_a_form_removed_from_the_config_stays_removed_and_its_id_stays_taken(app
     assert ">gone<" not in client.get(LIST).get_data(as_text=True)
     refused = create(client, "gone")
     assert refused.status_code == 409 and "“gone” is taken (a form has or had this id)" in alert(refused)
+
+
+def test_the_cli_creates_a_paused_copy_and_refuses_bad_or_taken_ids(app, client, marketer):
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["phonecapture", "forms", "create", "promo", "--from", "callback", "--mode", "popup",
+                               "--actor", "ops@example.com"])
+    assert done.exit_code == 0 and "promo: created as version 1 (popup, off), a copy of callback" in done.output
+    assert versions(app, "promo") == [(1, False, "Created as a copy of “callback”, off")]
+    assert audits(app)[-1][:4] == ("config_change", "promo", "ops@example.com", "cli")
+    assert client.get(f"{API}/forms/promo").status_code == 404  # off until switched on
+    for args, said in ((["promo", "--from", "callback"], "'promo' is taken"),
+                       (["Promo X", "--from", "callback"], "id: form ids are lowercase letters"),
+                       (["other", "--from", "nope"], "there is no form 'nope' to start from"),
+                       (["other", "--from", "callback", "--mode", "modal"], "Invalid value for '--mode'")):
+        refused = runner.invoke(args=["phonecapture", "forms", "create", *args, "--actor", "ops"])
+        assert refused.exit_code == 2 and said in refused.output, refused.output
+    assert [v[0] for v in versions(app, "other")] == []
