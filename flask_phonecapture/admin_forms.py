@@ -14,18 +14,20 @@ import copy
 import difflib
 import json
 import re
+from datetime import timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from pydantic import ValidationError
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from . import formstore
-from .admin import FORMS_ROLES, no_store, refuse_cross_site, staff_actor, staff_error_pages, staff_nav
+from . import formstore, reports
+from .admin import DEFAULT_DAYS, FORMS_ROLES, no_store, refuse_cross_site, staff_actor, staff_error_pages, staff_nav
 from .admin_forms_texts import TEXTS
 from .extension import get_state
 from .forms import error_items, without_ignored
 from .language import asked_language, page_language
+from .models import utcnow
 from .webforms import PostedForm, _encodable
 
 admin_forms_bp = Blueprint("phonecapture_admin_forms", __name__, template_folder="templates")
@@ -229,10 +231,15 @@ def forms_list(new=None, errors=(), status=200):
     live = state.forms.live(fresh=True)
     rows = [(form_id, live[form_id], state.forms.live_row(form_id), _config_changed(state, form_id),
              state.forms.created(form_id)) for form_id in sorted(live)]
+    # How each form does, as the source report counts it: the last 30 UTC days, today included.
+    until = utcnow().date()
+    since = until - timedelta(days=DEFAULT_DAYS - 1)
+    figures = {r.form_id: r for r in reports.source_report(state, since=since, until=until, by="form") if not r.total}
     if new is None and _can_edit():
         new = _localise(NewForm(formdata=None, new_mode="popup"), t)
     return no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=t, locale=locale,
                                     can_edit=_can_edit(), lang=_lang_args(), new=new, errors=list(errors),
+                                    figures=figures, days=DEFAULT_DAYS,
                                     summary=_summary(errors), field_errors={f: m for f, m, _ in errors if f}),
                     status)
 

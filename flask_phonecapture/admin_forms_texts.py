@@ -10,6 +10,10 @@ TEXTS: dict[str, dict] = {
                       "site within a few seconds; every version is kept and can be restored.",
         "col_form": "Form", "col_mode": "Mode", "col_shown": "On the site", "col_version": "Live version",
         "col_by": "Changed by", "col_when": "When (UTC)", "col_actions": "Actions",
+        "col_impressions": "Impressions", "col_submissions": "Submissions", "col_verified": "Verified",
+        "figures_note": "Impressions, submissions and verified numbers: the last {days} days (UTC), as the "
+                        "Sources report counts them; it has them by source too.",
+        "figures_link": "Sources report",
         "yes": "yes", "no": "no (off)", "app_config": "app config", "version": "version {n}",
         "edit": "Edit", "view": "View", "history": "History",
         "edit_title": "Form “{id}”", "view_only": "You can read this form; the marketer or admin role may change it.",
@@ -106,6 +110,10 @@ TEXTS: dict[str, dict] = {
                       "через несколько секунд; все версии хранятся, любую можно вернуть.",
         "col_form": "Форма", "col_mode": "Вид", "col_shown": "На сайте", "col_version": "Действующая версия",
         "col_by": "Кто изменил", "col_when": "Когда (UTC)", "col_actions": "Действия",
+        "col_impressions": "Показы", "col_submissions": "Заявки", "col_verified": "Подтверждено",
+        "figures_note": "Показы, заявки и подтверждённые номера: последние {days} дней (UTC), как их считает "
+                        "отчёт по источникам; там они есть и по источникам.",
+        "figures_link": "Отчёт по источникам",
         "yes": "да", "no": "нет (выключена)", "app_config": "из настроек приложения", "version": "версия {n}",
         "edit": "Изменить", "view": "Открыть", "history": "История",
         "edit_title": "Форма «{id}»", "view_only": "Форму можно посмотреть; менять её могут роли marketer и admin.",

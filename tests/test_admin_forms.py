@@ -119,6 +119,23 @@ def test_the_list_shows_each_configured_form_with_its_live_version(app, client, 
     assert "version 1" in row and "role:marketer@127.0.0.1" in row
 
 
+def test_the_list_shows_each_forms_last_30_days_as_the_source_report_counts_them(app, client, marketer, capsys,
+                                                                                 run_jobs):
+    from tests.reporting import beacon, days_ago, lead, move_events
+
+    beacon(client, "impression", times=3, form_id="callback")
+    move_events(app, days_ago(40))  # outside the 30 days
+    beacon(client, "impression", times=5, form_id="callback")
+    beacon(client, "impression", times=2, form_id="tracking")
+    lead(client, capsys, run_jobs, "8 912 345-67-81", form_id="callback")
+    lead(client, capsys, run_jobs, "8 912 345-67-82", form_id="callback", verify=False)
+    page = client.get(LIST).get_data(as_text=True)
+    cells = {m[0]: re.findall(r"<td>(\d+)</td>", m[1]) for m in
+             re.findall(r'<th scope="row"[^>]*>([^<]+)</th>(.*?)</tr>', page, re.S)}
+    assert cells == {"callback": ["5", "2", "1"], "tracking": ["2", "0", "0"], "world": ["0", "0", "0"]}
+    assert "the last 30 days (UTC)" in page and 'href="/phonecapture/admin/sources?by=form"' in page
+
+
 # -- saving -------------------------------------------------------------------------
 def test_the_host_apps_actor_loader_names_who_saved(app, client, marketer):
     get_state(app).extension.actor_loader(lambda: "anna@shop.example")
