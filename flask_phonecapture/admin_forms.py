@@ -224,7 +224,12 @@ def _config_changed(state, form_id: str) -> bool:
 
 
 @admin_forms_bp.get("")
-def forms_list(new=None, errors=(), status=200):
+def forms_list():
+    return _list_page()
+
+
+def _list_page(new=None, errors=(), status=200):
+    """The list, with the New form fields (as typed, and what was wrong, after a refused create)."""
     locale = _locale()
     t = TEXTS[locale]
     state = get_state()
@@ -253,20 +258,20 @@ def create():
     state = get_state()
     form = _localise(NewForm(), t)
     if not form.validate():
-        return forms_list(form, _form_errors(form, t), 400 if form.errors.get("csrf_token") else 422)
+        return _list_page(form, _form_errors(form, t), 400 if form.errors.get("csrf_token") else 422)
     form_id = form.new_id.data.strip()
     try:
         spec = formstore.paused_copy(state.forms.live(fresh=True)[form.copy_of.data], form_id, form.new_mode.data)
     except ValidationError as exc:
         errors = [("new_id" if where == "id" else None, message, where)
                   for _, message, where in _schema_errors(exc, False)]
-        return forms_list(form, errors, 422)
+        return _list_page(form, errors, 422)
     actor, role = _actor_role()
     try:
         formstore.create(state, spec, actor=actor, role=role, origin="admin/forms",
                          note=t["created_note"].format(src=form.copy_of.data))
     except formstore.FormExists:
-        return forms_list(form, [("new_id", t["id_taken"].format(id=form_id), "id")], 409)
+        return _list_page(form, [("new_id", t["id_taken"].format(id=form_id), "id")], 409)
     return redirect(url_for(".edit", form_id=form_id, created=1, **_lang_args()), 303)
 
 
@@ -282,7 +287,8 @@ def _edit_page(form_id: str, *, quick=None, raw=None, errors=(), status=200, not
     if raw is None:
         raw = _localise(JsonForm(formdata=None, base=str(number), config=_pretty(config)), t)
     body = render_template("phonecapture/admin/forms_edit.html", form_id=form_id, spec=spec, quick=quick,
-                           raw=raw, errors=list(errors), summary=_summary(errors), which=which, t=t, locale=locale, notice=notice,
+                           raw=raw, errors=list(errors), summary=_summary(errors), which=which, t=t, locale=locale,
+                           notice=notice,
                            can_edit=_can_edit(), number=number, live_row=state.forms.live_row(form_id),
                            config_changed=_config_changed(state, form_id),
                            lang=_lang_args(), field_errors={f: m for f, m, _ in errors if f})
