@@ -296,6 +296,44 @@ def keys_rotate(batch_size, actor):
                                    "were left as they are")
 
 
+@keys_group.command("rotate-index")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Contacts re-indexed per transaction.")
+@click.option("--actor", default=None, callback=_nonblank,
+              help="Who rotates, for the audit record (default: the OS user).")
+@with_appcontext
+def keys_rotate_index(batch_size, actor):
+    """After PHONECAPTURE_INDEX_KEY was replaced (the old one listed in PHONECAPTURE_OLD_INDEX_KEYS):
+    re-index every number held under the new key, in batches, while the app runs."""
+    import getpass
+
+    from .indexrotation import rotate_index
+
+    if actor is None:
+        try:
+            actor = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name in some containers
+            actor = "unknown"
+    try:
+        r = rotate_index(get_state(), actor=actor, batch_size=batch_size)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"contacts: {r.contacts} re-indexed, {r.current} already under the current key, "
+               f"{r.skipped} skipped (changed meanwhile), {r.failed} not decryptable ({r.seconds:.1f} s)")
+    click.echo(f"their erasure requests and STOP/START/HELP records: {r.linked} re-indexed; "
+               f"suppressions copied under the current key: {r.suppressions}")
+    if r.unheld:
+        click.echo(f"{r.unheld} suppression row(s) belong to numbers not held (a STOP from a number that "
+                   "never signed up, or one made under the new key): keep the old key in "
+                   "PHONECAPTURE_OLD_INDEX_KEYS while STOPs made before the switch must hold")
+    else:
+        click.echo("every number held is under the current key, and so is every suppression: "
+                   "PHONECAPTURE_OLD_INDEX_KEYS can be emptied once codes, forms and links sent "
+                   "before the switch no longer matter (codes live PHONECAPTURE_CODE_TTL)")
+    if r.failed:
+        raise click.ClickException(f"{r.failed} number(s) could not be decrypted and were left as they are")
+
+
 @cli.group("conversion")
 def conversion_group():
     """Conversions (orders, sales, calls) tied to leads, for the source report."""

@@ -28,8 +28,12 @@ DEFAULTS: dict[str, Any] = {
     #: "Rotating encryption keys"). Unset: a key file is generated in the instance folder (demo only).
     "PHONECAPTURE_KEYS": None,
     #: Blind-index / code-HMAC root key (base64, 32 bytes), separate from the encryption keys.
-    #: It can't be rotated (the suppression list holds blind indexes only).
+    #: To replace it, move it to PHONECAPTURE_OLD_INDEX_KEYS (see "Replacing the index key").
     "PHONECAPTURE_INDEX_KEY": None,
+    #: Retired index keys ("base64,base64", newest first): they still find numbers indexed, and
+    #: check codes, submit tokens and unsubscribe links signed, before the switch;
+    #: `flask phonecapture keys rotate-index` re-indexes what can be recomputed.
+    "PHONECAPTURE_OLD_INDEX_KEYS": None,
     #: Where the generated demo keys live when the two keys above are unset.
     "PHONECAPTURE_KEY_FILE": "phonecapture-keys.json",
     #: Bits kept of the blind index HMAC; fewer bits = more candidates per lookup, less linkage.

@@ -35,10 +35,9 @@ def masked(state, contact) -> str:
 
 def find_id_by_e164(state, e164: str) -> str | None:
     """Blind-index candidates are decrypted and compared: the index is truncated on purpose."""
-    index = state.keyring.blind_index(e164)
     candidates = state.db.session.execute(
-        select(_contacts.c.id, _contacts.c.e164_enc)
-        .where(_contacts.c.blind_index == index, _contacts.c.status == "active")
+        select(_contacts.c.id, _contacts.c.e164_enc)  # (and under a retired index key)
+        .where(_contacts.c.blind_index.in_(state.keyring.blind_indexes(e164)), _contacts.c.status == "active")
         .order_by(_contacts.c.created_at, _contacts.c.id))  # rows from before 0003: the oldest wins
     for row in candidates:
         if decrypt_e164(state, row) == e164:

@@ -8,6 +8,11 @@ Two independent roots: the encryption keyring (``PHONECAPTURE_KEYS``) and the in
 key (``PHONECAPTURE_INDEX_KEY``), from which per-purpose subkeys are derived with
 HKDF. Losing the database alone reveals nothing; a blind index alone cannot be
 brute-forced without the index key.
+
+The index key can be replaced: the retired ones (``PHONECAPTURE_OLD_INDEX_KEYS``) still *find*
+(``blind_indexes``) and *check* (codes, tokens, links signed before the switch), while
+everything new is indexed and signed under the current one; ``flask phonecapture keys
+rotate-index`` (keyrotation.py) re-indexes what can be recomputed.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -28,6 +34,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 log = logging.getLogger("flask_phonecapture")
 PREFIX = "pc1"
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 
 
 class CryptoError(RuntimeError):
@@ -83,7 +90,9 @@ class Keyring:
     keys: list[tuple[str, bytes]]
     index_key: bytes
     index_bits: int = 32
-    _subkeys: dict[str, bytes] = field(default_factory=dict, repr=False)
+    #: retired index keys, newest first: they find and check, never index or sign anything new
+    old_index_keys: tuple[bytes, ...] = ()
+    _subkeys: dict[tuple[bytes, str], bytes] = field(default_factory=dict, repr=False)
 
     @property
     def primary_id(self) -> str:
@@ -124,22 +133,44 @@ class Keyring:
     def key_id_of(token: str) -> str:
         return token.split(".", 2)[1]
 
-    def subkey(self, purpose: str) -> bytes:
-        """A per-purpose key derived from the index root (HKDF-SHA256), derived once."""
-        if purpose not in self._subkeys:
-            self._subkeys[purpose] = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                                  info=f"phonecapture/{purpose}".encode()).derive(self.index_key)
-        return self._subkeys[purpose]
+    def subkey(self, purpose: str, root: bytes | None = None) -> bytes:
+        """A per-purpose key derived from an index root (HKDF-SHA256; default the current one),
+        derived once."""
+        root = self.index_key if root is None else root
+        if (root, purpose) not in self._subkeys:
+            self._subkeys[(root, purpose)] = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                                                  info=f"phonecapture/{purpose}".encode()).derive(root)
+        return self._subkeys[(root, purpose)]
 
-    def blind_index(self, value: str, purpose: str = "contact.e164") -> str:
+    def subkeys(self, purpose: str) -> list[bytes]:
+        """The purpose's key under the current root, then under each retired one: to check
+        something signed before the index key was replaced."""
+        return [self.subkey(purpose, root) for root in (self.index_key, *self.old_index_keys)]
+
+    def blind_index(self, value: str, purpose: str = "contact.e164", root: bytes | None = None) -> str:
         """Keyed HMAC-SHA256 truncated to ``index_bits``: many numbers share one value on purpose."""
-        digest = hmac.new(self.subkey(f"blind-index/{purpose}"), value.encode(), hashlib.sha256).digest()
+        digest = hmac.new(self.subkey(f"blind-index/{purpose}", root), value.encode(), hashlib.sha256).digest()
         nbytes = max(1, self.index_bits // 8)
         return digest[:nbytes].hex()
 
+    def blind_indexes(self, value: str, purpose: str = "contact.e164") -> list[str]:
+        """``value``'s index under the current key, then under each retired one: what a lookup
+        matches while rows indexed before the switch remain."""
+        return list(dict.fromkeys(self.blind_index(value, purpose, root)
+                                  for root in (self.index_key, *self.old_index_keys)))
+
     def code_mac(self, scope: str, code: str) -> str:
-        """HMAC of a one-time code bound to its verification row; compare with :func:`same`."""
-        return hmac.new(self.subkey("otp"), f"{scope}|{code}".encode(), hashlib.sha256).hexdigest()
+        """HMAC of a one-time code bound to its verification row; check with :meth:`code_matches`."""
+        return self._code_mac(self.subkey("otp"), scope, code)
+
+    def code_matches(self, scope: str, code: str, mac: str) -> bool:
+        """``code`` is the one ``mac`` was made for, under the current or a retired index key
+        (a code sent just before the switch still works)."""
+        return any(same(self._code_mac(key, scope, code), mac) for key in self.subkeys("otp"))
+
+    @staticmethod
+    def _code_mac(key: bytes, scope: str, code: str) -> str:
+        return hmac.new(key, f"{scope}|{code}".encode(), hashlib.sha256).hexdigest()
 
     def token_secret(self) -> bytes:
         return self.subkey("tokens")
@@ -168,7 +199,27 @@ def load_keyring(config, instance_path: str) -> tuple[Keyring, bool]:
     index_key = _b64decode(index_value)
     if len(index_key) < 32:
         raise CryptoError("PHONECAPTURE_INDEX_KEY must be at least 32 bytes of base64")
-    return Keyring(parse_keyring(keys_value), index_key, bits), generated
+    return Keyring(parse_keyring(keys_value), index_key, bits,
+                   _old_index_keys(config.get("PHONECAPTURE_OLD_INDEX_KEYS"), index_key)), generated
+
+
+def _old_index_keys(value, current: bytes) -> tuple[bytes, ...]:
+    """PHONECAPTURE_OLD_INDEX_KEYS: "base64,base64" or a list, newest first."""
+    if not value:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    keys = []
+    for n, item in enumerate(items, 1):
+        text = str(item).strip()
+        if not _BASE64.fullmatch(text):
+            raise CryptoError(f"PHONECAPTURE_OLD_INDEX_KEYS: key {n} is not base64")
+        key = _b64decode(text)
+        if len(key) < 32:
+            raise CryptoError(f"PHONECAPTURE_OLD_INDEX_KEYS: key {n} is shorter than 32 bytes")
+        if key == current:
+            raise CryptoError(f"PHONECAPTURE_OLD_INDEX_KEYS: key {n} is PHONECAPTURE_INDEX_KEY itself")
+        keys.append(key)
+    return tuple(dict.fromkeys(keys))
 
 
 def _read_or_create_key_file(path: str) -> dict:

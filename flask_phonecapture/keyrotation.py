@@ -11,7 +11,8 @@
 * a value that does not decrypt (a key id missing from the keyring, a tampered value) is left
   as it is and reported by table, column and row id, never by its content.
 
-The blind index and the code/token HMACs hang off ``PHONECAPTURE_INDEX_KEY`` and are not touched.
+The blind index and the code/token HMACs hang off ``PHONECAPTURE_INDEX_KEY`` and are not touched
+here (replacing that key: indexrotation.py).
 """
 from __future__ import annotations
 
@@ -201,9 +202,14 @@ def _rotate_batch(state, table, column, rows, keep, out: ColumnResult, failed: s
     # pass reads them again.
     cas = (update(table).where(row_id == bindparam("_rid"), column == bindparam("_old"))
            .values({column.name: bindparam("_new"), **keep}))
-    if session.get_bind().dialect.supports_sane_multi_rowcount:
-        changed = session.execute(cas, fresh).rowcount
-    else:  # a driver whose executemany total can't be trusted: one statement per value
-        changed = sum(session.execute(cas, values).rowcount for values in fresh)
+    changed = executemany_rowcount(session, cas, fresh)
     out.rotated += changed
     out.skipped += len(fresh) - changed  # written (or erased) meanwhile: the newer value stands
+
+
+def executemany_rowcount(session, statement, rows: list[dict]) -> int:
+    """Rows changed by ``statement`` run over ``rows`` in one executemany; one statement per row
+    with a driver whose executemany total can't be trusted."""
+    if session.get_bind().dialect.supports_sane_multi_rowcount:
+        return session.execute(statement, rows).rowcount
+    return sum(session.execute(statement, row).rowcount for row in rows)

@@ -69,8 +69,8 @@ class RequestMeta:
 # "<issued at, ms, base 36>[~lang]-<version>.<96-bit HMAC of form id and head>": 34 characters,
 # short because it travels in every public form config (the widget's weight budget); the MAC binds
 # it to its form. <version> is the start of the FormSpec.version shown (formstore.FormRegistry.seen).
-def _token_mac(state, form_id: str, issued: str) -> str:
-    mac = hmac.new(state.keyring.token_secret(), f"submit:{form_id}:{issued}".encode(), hashlib.sha256)
+def _token_mac(state, form_id: str, issued: str, secret: bytes | None = None) -> str:
+    mac = hmac.new(secret or state.keyring.token_secret(), f"submit:{form_id}:{issued}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()[:12]).decode()
 
 
@@ -118,7 +118,8 @@ def shown_spec(state, form_id: str, token) -> FormSpec | None:
 def _signed(state, form_id: str, token: str) -> bool:
     """The token's MAC is this app's, for this form."""
     head, _, mac = token.partition(".")
-    return same(mac, _token_mac(state, form_id, head))
+    # also under a retired index key: a form shown just before the key was replaced
+    return any(same(mac, _token_mac(state, form_id, head, secret)) for secret in state.keyring.subkeys("tokens"))
 
 
 def _base36(n: int) -> str:
@@ -365,7 +366,7 @@ def _verify_locked(state, submission_id: str, code: str) -> Submission:
     verification = submission.verification
     code = code_digits(code)
     if submission.status == "verified":
-        if code is not None and same(state.keyring.code_mac(verification.id, code), verification.code_mac):
+        if code is not None and state.keyring.code_matches(verification.id, code, verification.code_mac):
             return submission
         raise LeadError(409, "already_verified", texts["already_verified"])
     now = utcnow()
@@ -376,7 +377,7 @@ def _verify_locked(state, submission_id: str, code: str) -> Submission:
     if code is None:  # not counted as an attempt
         raise LeadError(422, "invalid", texts["code_format"], fields={"code": [texts["code_format"]]},
                         attempts_left=verification.max_attempts - verification.attempts)
-    if not same(state.keyring.code_mac(verification.id, code), verification.code_mac):
+    if not state.keyring.code_matches(verification.id, code, verification.code_mac):
         verification.attempts += 1
         left = verification.max_attempts - verification.attempts
         if left <= 0:

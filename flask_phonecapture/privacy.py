@@ -60,7 +60,7 @@ class Receipt:
 def _contacts_of(state, e164: str) -> list[Contact]:
     """Every active contact of the number (a race before migration 0003 may have made two)."""
     rows = state.db.session.execute(
-        select(Contact).where(Contact.blind_index == state.keyring.blind_index(e164),
+        select(Contact).where(Contact.blind_index.in_(state.keyring.blind_indexes(e164)),
                               Contact.status == "active")).scalars()
     return [c for c in rows if decrypt_e164(state, c) == e164]
 
@@ -75,7 +75,8 @@ def request_erasure(state, phone: ParsedPhone, locale: str, texts: dict) -> str:
     index = state.keyring.blind_index(phone.e164)
     since = utcnow() - timedelta(hours=1)
     recent = session.execute(select(func.count(ErasureRequest.id)).where(
-        ErasureRequest.blind_index == index, ErasureRequest.created_at >= since)).scalar()
+        ErasureRequest.blind_index.in_(state.keyring.blind_indexes(phone.e164)),
+        ErasureRequest.created_at >= since)).scalar()
     if recent >= REQUESTS_PER_HOUR:
         session.rollback()
         raise LeadError(429, "too_many_requests", texts["too_many"], retry_after=3600)
@@ -150,7 +151,7 @@ def confirm_erasure(state, request_id: str, code: str, texts: dict, actor: str =
         session.rollback()
         raise LeadError(404, "unknown_request", texts["unknown"])
     digits = code_digits(code)
-    right = digits is not None and same(state.keyring.code_mac(_code_scope(req.id), digits), req.code_mac)
+    right = digits is not None and state.keyring.code_matches(_code_scope(req.id), digits, req.code_mac)
     if req.erased_at is not None:
         session.rollback()
         if right:

@@ -42,18 +42,18 @@ def export_number(state, e164: str, *, actor: str, reason: str, origin: str = ""
     target) and commits."""
     _require(actor, reason)
     parsed = parse_phone(e164, "ZZ")  # an E.164 string: region and type come with it
-    index = state.keyring.blind_index(parsed.e164)
+    indexes = state.keyring.blind_indexes(parsed.e164)  # (and under retired index keys)
     session = state.db.session
     # the index is truncated on purpose: candidates are decrypted and compared (erased ones
     # have no index left, so they never come back here: see export_contact)
-    candidates = session.execute(select(Contact).where(Contact.blind_index == index)
+    candidates = session.execute(select(Contact).where(Contact.blind_index.in_(indexes))
                                  .order_by(Contact.created_at, Contact.id)).scalars()
     contacts = [c for c in candidates if c.e164_enc is not None and decrypt_e164(state, c) == parsed.e164]
     # requests for a number we don't hold carry no contact id: the index and the masked digits find them
-    unheld = (ErasureRequest.contact_id.is_(None) & (ErasureRequest.blind_index == index)
+    unheld = (ErasureRequest.contact_id.is_(None) & (ErasureRequest.blind_index.in_(indexes))
               & (ErasureRequest.masked == mask_e164(parsed.e164)))
     number = {"e164": parsed.e164, "region": parsed.region, "type": parsed.number_type}
-    document = _document(state, number, contacts, index, unheld)
+    document = _document(state, number, contacts, indexes, unheld)
     _audit_and_commit(state, "export", [c.id for c in contacts], actor, reason, origin)
     return document
 
@@ -62,12 +62,12 @@ def export_contact(state, contact_id: str, *, actor: str, reason: str, origin: s
     """The export of one contact, erased or not; raises SubjectAccessError for an unknown id."""
     _require(actor, reason)
     contact = _load(state, contact_id)
-    number, index = None, None
+    number, indexes = None, None
     if contact.e164_enc is not None:
         e164 = decrypt_e164(state, contact)
         number = {"e164": e164, "region": contact.region, "type": contact.number_type}
-        index = state.keyring.blind_index(e164)
-    document = _document(state, number, [contact], index, None)
+        indexes = state.keyring.blind_indexes(e164)
+    document = _document(state, number, [contact], indexes, None)
     _audit_and_commit(state, "export", [contact.id], actor, reason, origin)
     return document
 
@@ -110,13 +110,13 @@ def _audit_and_commit(state, action: str, targets: list[str], actor: str, reason
     state.db.session.commit()
 
 
-def _document(state, number: dict | None, contacts: list[Contact], index: str | None, unheld) -> dict:
+def _document(state, number: dict | None, contacts: list[Contact], indexes: list[str] | None, unheld) -> dict:
     session = state.db.session
     ids = [c.id for c in contacts]
     suppressions = []
-    if index is not None:
+    if indexes:
         suppressions = [{"scope": s.scope, "reason": s.reason, "since": _time(s.created_at)}
-                        for s in session.execute(select(Suppression).where(Suppression.blind_index == index)
+                        for s in session.execute(select(Suppression).where(Suppression.blind_index.in_(indexes))
                                                  .order_by(Suppression.created_at)).scalars()]
     where = [ErasureRequest.contact_id.in_(ids)] + ([unheld] if unheld is not None else [])
     requests = session.execute(select(ErasureRequest).where(or_(*where))

@@ -183,7 +183,7 @@ def _send(state, message_id: str) -> str:
     to = state.keyring.decrypt(message.e164_enc,
                                f"phonecapture_contact.e164_enc.{message.contact_id}")
     if message.kind != "otp":
-        refusal = _refusal(state, message)
+        refusal = _refusal(state, message, to)
         if refusal:
             return _cancel(session, message, refusal)
     if message.kind in PROMOTIONAL:
@@ -254,16 +254,20 @@ def status_callback(state, provider, message) -> str | None:
     return f"{url}?m={quote(message.idempotency_key, safe='')}"
 
 
-def _refusal(state, message) -> str | None:
-    """Why a non-code message must not go out now (consent gone, number suppressed)."""
+def _refusal(state, message, e164: str) -> str | None:
+    """Why a non-code message must not go out now (consent gone, number suppressed). The number
+    is looked up under the contact's index and, while retired index keys are listed, under each
+    of them too: a STOP recorded before the index key was replaced still holds."""
     if message.purpose:
         from ..consent import has_consent
 
         if not has_consent(state, message.contact_id, message.purpose):
             return f"no consent for {message.purpose}"
     scopes = ["all", "marketing"] if message.kind in PROMOTIONAL else ["all"]
-    if message.blind_index and state.db.session.execute(
-            select(Suppression.id).where(Suppression.blind_index == message.blind_index,
+    indexes = {message.blind_index} | set(state.keyring.blind_indexes(e164) if state.keyring.old_index_keys else ())
+    indexes.discard(None)
+    if indexes and state.db.session.execute(
+            select(Suppression.id).where(Suppression.blind_index.in_(sorted(indexes)),
                                          Suppression.scope.in_(scopes)).limit(1)).first():
         return "number is on the suppression list"
     return None

@@ -19,8 +19,8 @@ PURPOSE = "unsubscribe-link"
 MAC_BYTES = 8
 
 
-def _mac(state, raw_id: bytes) -> bytes:
-    return hmac.new(state.keyring.subkey(PURPOSE), raw_id, hashlib.sha256).digest()[:MAC_BYTES]
+def _mac(state, raw_id: bytes, key: bytes | None = None) -> bytes:
+    return hmac.new(key or state.keyring.subkey(PURPOSE), raw_id, hashlib.sha256).digest()[:MAC_BYTES]
 
 
 def make_token(state, contact_id: str) -> str:
@@ -39,7 +39,8 @@ def read_token(state, token: str) -> str | None:
     if len(data) != 16 + MAC_BYTES or base64.urlsafe_b64encode(data).decode("ascii") != token:
         return None
     raw, mac = data[:16], data[16:]
-    if not hmac.compare_digest(mac, _mac(state, raw)):
+    # a link sent before the index key was replaced still works while the old key is listed
+    if not any(hmac.compare_digest(mac, _mac(state, raw, key)) for key in state.keyring.subkeys(PURPOSE)):
         return None
     return raw.hex()
 
