@@ -28,7 +28,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.key_rotation import INDEX_KEY, PG, REDIS, app_config, fill, make_app  # noqa: E402
+from bench.key_rotation import INDEX_KEY, REDIS, app_config, fill, fresh_database, make_app  # noqa: E402
 
 NEW_INDEX_KEY = "C" * 43
 
@@ -63,15 +63,7 @@ def main() -> None:
     instance = tempfile.mkdtemp(prefix="pc-idxbench-")
     os.environ["EXAMPLE_INSTANCE_PATH"] = instance
     queue = f"idxbench-{uuid.uuid4().hex[:10]}"
-    schema, admin = None, None
-    if args.db == "postgresql":
-        schema = f"idxbench_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(PG)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        db_uri = f"{PG}?options=-csearch_path%3D{schema}"
-    else:
-        db_uri = "sqlite:///" + os.path.join(instance, "bench.sqlite")
+    db_uri, schema, admin = fresh_database(args.db, instance, "idxbench")
     try:
         old_config = app_config(db_uri, keys, queue)
         new_config = {**old_config, "PHONECAPTURE_INDEX_KEY": NEW_INDEX_KEY, "PHONECAPTURE_OLD_INDEX_KEYS": INDEX_KEY}

@@ -92,6 +92,20 @@ def app_config(db_uri: str, keys: list[str], queue: str) -> dict:
     }
 
 
+def fresh_database(db: str, instance: str, prefix: str):
+    """(database URI, schema, admin engine): a schema of its own on PostgreSQL (drop it with the
+    admin engine afterwards), else a SQLite file in ``instance`` (schema and engine None)."""
+    import sqlalchemy as sa
+
+    if db != "postgresql":
+        return "sqlite:///" + os.path.join(instance, "bench.sqlite"), None, None
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    return f"{PG}?options=-csearch_path%3D{schema}", schema, admin
+
+
 def make_app(config: dict):
     from example_app import create_app
 
@@ -319,15 +333,7 @@ def main() -> None:
     instance = tempfile.mkdtemp(prefix="pc-rotbench-")
     os.environ["EXAMPLE_INSTANCE_PATH"] = instance  # create_app keeps its secret key file there
     queue = f"rotbench-{uuid.uuid4().hex[:10]}"
-    schema, admin = None, None
-    if args.db == "postgresql":
-        schema = f"rotbench_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(PG)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        db_uri = f"{PG}?options=-csearch_path%3D{schema}"
-    else:
-        db_uri = "sqlite:///" + os.path.join(instance, "bench.sqlite")
+    db_uri, schema, admin = fresh_database(args.db, instance, "rotbench")
     server, rotation, redis = None, None, Redis.from_url(REDIS)
     try:
         app = make_app(app_config(db_uri, keys[:1], queue))

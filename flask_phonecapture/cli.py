@@ -260,24 +260,32 @@ def keys_status():
                else f"every value is under the primary key {primary}")
 
 
+def _actor_or_login(actor: str | None) -> str:
+    """Who runs a key command, for the audit record: --actor, else the OS user."""
+    if actor is not None:
+        return actor
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+_BATCH = dict(type=click.IntRange(min=1), default=500, show_default=True)
+_ACTOR = dict(default=None, callback=_nonblank, help="Who rotates, for the audit record (default: the OS user).")
+
+
 @keys_group.command("rotate")
-@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Values re-encrypted per transaction.")
-@click.option("--actor", default=None, callback=_nonblank,
-              help="Who rotates, for the audit record (default: the OS user).")
+@click.option("--batch-size", help="Values re-encrypted per transaction.", **_BATCH)
+@click.option("--actor", **_ACTOR)
 @with_appcontext
 def keys_rotate(batch_size, actor):
     """Re-encrypt every stored value under the first key of PHONECAPTURE_KEYS, in batches, while
     the app runs; safe to stop and run again."""
-    import getpass
-
     from .keyrotation import rotate
 
-    if actor is None:
-        try:
-            actor = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name in some containers
-            actor = "unknown"
+    actor = _actor_or_login(actor)
 
     def progress(col):
         click.echo(f"{col.name}: {col.rotated} rotated, {col.skipped} skipped, "
@@ -297,23 +305,15 @@ def keys_rotate(batch_size, actor):
 
 
 @keys_group.command("rotate-index")
-@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Contacts re-indexed per transaction.")
-@click.option("--actor", default=None, callback=_nonblank,
-              help="Who rotates, for the audit record (default: the OS user).")
+@click.option("--batch-size", help="Contacts re-indexed per transaction.", **_BATCH)
+@click.option("--actor", **_ACTOR)
 @with_appcontext
 def keys_rotate_index(batch_size, actor):
     """After PHONECAPTURE_INDEX_KEY was replaced (the old one listed in PHONECAPTURE_OLD_INDEX_KEYS):
     re-index every number held under the new key, in batches, while the app runs."""
-    import getpass
-
     from .indexrotation import rotate_index
 
-    if actor is None:
-        try:
-            actor = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name in some containers
-            actor = "unknown"
+    actor = _actor_or_login(actor)
     try:
         r = rotate_index(get_state(), actor=actor, batch_size=batch_size)
     except ValueError as exc:
