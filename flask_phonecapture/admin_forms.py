@@ -240,8 +240,11 @@ def _list_page(new=None, errors=(), status=200):
     until = utcnow().date()
     since = until - timedelta(days=DEFAULT_DAYS - 1)
     figures = {r.form_id: r for r in reports.source_report(state, since=since, until=until, by="form") if not r.total}
-    if new is None and _can_edit():
-        new = _localise(NewForm(formdata=None, new_mode="popup"), t)
+    if new is None and _can_edit():  # ?copy=<id>: the row's "Copy" link starts from that form
+        copy_of = request.args.get("copy")
+        source = live.get(copy_of) if isinstance(copy_of, str) else None
+        new = _localise(NewForm(formdata=None, new_mode=source.mode if source else "popup",
+                                copy_of=copy_of if source else None), t)
     return no_store(render_template("phonecapture/admin/forms_list.html", rows=rows, t=t, locale=locale,
                                     can_edit=_can_edit(), lang=_lang_args(), new=new, errors=list(errors),
                                     figures=figures, days=DEFAULT_DAYS,

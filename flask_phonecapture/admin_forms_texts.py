@@ -13,7 +13,7 @@ TEXTS: dict[str, dict] = {
         "col_impressions": "Impressions", "col_submissions": "Submissions", "col_verified": "Verified",
         "figures_note": "Impressions, submissions and verified numbers: the last {days} days (UTC), as the "
                         "Sources report counts them; it has them by source too.",
-        "figures_link": "Sources report",
+        "figures_link": "Sources report", "copy_action": "Copy",
         "yes": "yes", "no": "no (off)", "app_config": "app config", "version": "version {n}",
         "edit": "Edit", "view": "View", "history": "History",
         "edit_title": "Form “{id}”", "view_only": "You can read this form; the marketer or admin role may change it.",
@@ -113,7 +113,7 @@ TEXTS: dict[str, dict] = {
         "col_impressions": "Показы", "col_submissions": "Заявки", "col_verified": "Подтверждено",
         "figures_note": "Показы, заявки и подтверждённые номера: последние {days} дней (UTC), как их считает "
                         "отчёт по источникам; там они есть и по источникам.",
-        "figures_link": "Отчёт по источникам",
+        "figures_link": "Отчёт по источникам", "copy_action": "Копировать",
         "yes": "да", "no": "нет (выключена)", "app_config": "из настроек приложения", "version": "версия {n}",
         "edit": "Изменить", "view": "Открыть", "history": "История",
         "edit_title": "Форма «{id}»", "view_only": "Форму можно посмотреть; менять её могут роли marketer и admin.",

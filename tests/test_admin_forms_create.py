@@ -251,3 +251,15 @@ def test_the_cli_creates_a_paused_copy_and_refuses_bad_or_taken_ids(app, client,
         refused = runner.invoke(args=["phonecapture", "forms", "create", *args, "--actor", "ops"])
         assert refused.exit_code == 2 and said in refused.output, refused.output
     assert [v[0] for v in versions(app, "other")] == []
+
+
+def test_a_rows_copy_link_starts_the_new_form_from_that_form_in_its_mode(app, client, marketer, roles):
+    page = client.get(LIST).get_data(as_text=True)
+    assert 'href="/phonecapture/admin/forms?copy=callback#pc-new_id" aria-label="Copy callback"' in page
+    copying = client.get(f"{LIST}?copy=callback").get_data(as_text=True)
+    assert re.search(r'<option selected value="callback">', copying.split('id="pc-copy_of"')[1])
+    assert re.search(r'<option selected value="inline">', copying.split('id="pc-new_mode"')[1])
+    assert client.get(f"{LIST}?copy=nope").status_code == 200  # an unknown id: the usual defaults
+    roles.clear()
+    roles.add("analyst")
+    assert "?copy=" not in client.get(LIST).get_data(as_text=True)
