@@ -12,7 +12,7 @@ brute-forced without the index key.
 The index key can be replaced: the retired ones (``PHONECAPTURE_OLD_INDEX_KEYS``) still *find*
 (``blind_indexes``) and *check* (codes, tokens, links signed before the switch), while
 everything new is indexed and signed under the current one; ``flask phonecapture keys
-rotate-index`` (keyrotation.py) re-indexes what can be recomputed.
+rotate-index`` (indexrotation.py) re-indexes what can be recomputed.
 """
 from __future__ import annotations
 
@@ -142,10 +142,15 @@ class Keyring:
                                                   info=f"phonecapture/{purpose}".encode()).derive(root)
         return self._subkeys[(root, purpose)]
 
+    @property
+    def _roots(self) -> tuple[bytes, ...]:
+        """The current index key, then the retired ones."""
+        return (self.index_key, *self.old_index_keys)
+
     def subkeys(self, purpose: str) -> list[bytes]:
         """The purpose's key under the current root, then under each retired one: to check
         something signed before the index key was replaced."""
-        return [self.subkey(purpose, root) for root in (self.index_key, *self.old_index_keys)]
+        return [self.subkey(purpose, root) for root in self._roots]
 
     def blind_index(self, value: str, purpose: str = "contact.e164", root: bytes | None = None) -> str:
         """Keyed HMAC-SHA256 truncated to ``index_bits``: many numbers share one value on purpose."""
@@ -156,8 +161,7 @@ class Keyring:
     def blind_indexes(self, value: str, purpose: str = "contact.e164") -> list[str]:
         """``value``'s index under the current key, then under each retired one: what a lookup
         matches while rows indexed before the switch remain."""
-        return list(dict.fromkeys(self.blind_index(value, purpose, root)
-                                  for root in (self.index_key, *self.old_index_keys)))
+        return list(dict.fromkeys(self.blind_index(value, purpose, root) for root in self._roots))
 
     def code_mac(self, scope: str, code: str) -> str:
         """HMAC of a one-time code bound to its verification row; check with :meth:`code_matches`."""

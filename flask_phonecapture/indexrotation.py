@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,8 +45,7 @@ class IndexRotationResult:
     seconds: float = 0.0
 
 
-def rotate_index(state, *, actor: str, batch_size: int = 500,
-                 progress: Callable[[IndexRotationResult], None] | None = None) -> IndexRotationResult:
+def rotate_index(state, *, actor: str, batch_size: int = 500) -> IndexRotationResult:
     """Re-index what can be recomputed under the current index key (the module docstring), then
     append a ``key_rotate`` audit record. Raises ValueError when no retired key is listed."""
     ring, session = state.keyring, state.db.session
@@ -71,8 +69,6 @@ def rotate_index(state, *, actor: str, batch_size: int = 500,
         except BaseException:
             session.rollback()
             raise
-        if progress:
-            progress(out)
     known = session.execute(select(Suppression.blind_index)).scalars().all()
     out.unheld = sum(1 for index in known if index not in accounted)
     session.rollback()
@@ -132,4 +128,3 @@ def _batch(state, rows, out: IndexRotationResult, accounted: set) -> None:
                         out.suppressions += 1
                     except IntegrityError:
                         pass  # a STOP under the new key landed right now
-

@@ -36,7 +36,6 @@ from sqlalchemy import delete, func, or_, select, text, update
 
 from . import consent
 from .contacts import decrypt_e164, lock_number
-from .crypto import same
 from .leads import LeadError, _new_code, _plausible_id, code_digits
 from .messaging import outbox
 from .messaging.inbound import forget
@@ -72,11 +71,11 @@ def request_erasure(state, phone: ParsedPhone, locale: str, texts: dict) -> str:
     started = time.monotonic()
     session = state.db.session
     lock_number(state, phone.e164)  # two clicks make one request, one SMS
-    index = state.keyring.blind_index(phone.e164)
+    indexes = state.keyring.blind_indexes(phone.e164)  # the current key's first, then the retired ones
+    index = indexes[0]
     since = utcnow() - timedelta(hours=1)
     recent = session.execute(select(func.count(ErasureRequest.id)).where(
-        ErasureRequest.blind_index.in_(state.keyring.blind_indexes(phone.e164)),
-        ErasureRequest.created_at >= since)).scalar()
+        ErasureRequest.blind_index.in_(indexes), ErasureRequest.created_at >= since)).scalar()
     if recent >= REQUESTS_PER_HOUR:
         session.rollback()
         raise LeadError(429, "too_many_requests", texts["too_many"], retry_after=3600)
