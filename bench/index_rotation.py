@@ -7,7 +7,9 @@ ten with a STOP, then:
 
 1. lookups: ``contacts.find_id_by_e164`` for 2,000 numbers held, alternating rounds of the app on
    the old key alone and the app on the new key with the old one retired (before the re-index,
-   so every number is found through the retired key): median µs per lookup and the ratio;
+   so every number is found through the retired key): median µs per lookup and the ratio; then
+   the same for the code-send guards (anti-pumping check and number lock), taken under both keys
+   while the old one is listed;
 2. ``rotate_index`` in-process at the default batch size: contacts/s and suppressions copied;
 3. checks that every contact is now under the new key and every STOP has its twin under it.
 
@@ -46,6 +48,27 @@ def lookups(app, numbers: list[str]) -> float:
             assert find_id_by_e164(state, e164) is not None
             took.append((time.perf_counter() - started) * 1e6)
         state.db.session.rollback()
+    return statistics.median(took)
+
+
+def guards(app, first: int, count: int) -> float:
+    """Median µs of what stands before a code send and is keyed by the index: the anti-pumping
+    check (counters in Redis, prefix health on) and the per-number lock (rolled back), for
+    ``count`` numbers not seen before, each with a prefix of its own (no limit is reached)."""
+    from flask_phonecapture.contacts import lock_number
+    from flask_phonecapture.extension import get_state
+    from flask_phonecapture.messaging import antipump
+
+    with app.app_context():
+        state = get_state()
+        took = []
+        for n in range(first, first + count):
+            e164 = f"+79{n:05d}1234"
+            started = time.perf_counter()
+            antipump.check_code_send(state, e164=e164, region="RU", ip_prefix="203.0.113.0/24")
+            lock_number(state, e164)
+            state.db.session.rollback()
+            took.append((time.perf_counter() - started) * 1e6)
     return statistics.median(took)
 
 
@@ -91,6 +114,15 @@ def main() -> None:
         alone, both = (statistics.median(v) for v in rounds.values())
         print(f"lookup (find_id_by_e164, {len(sample)} numbers, median of 3 alternating rounds): "
               f"old key alone {alone:.0f} µs, new key with the old one retired {both:.0f} µs (×{both / alone:.2f})")
+
+        rounds = {"old key alone": [], "new key + old retired": []}
+        for r in range(3):
+            for i, (name, app) in enumerate((("old key alone", old_app), ("new key + old retired", new_app))):
+                rounds[name].append(guards(app, (2 * r + i) * 1000, 1000))
+        alone, both = (statistics.median(v) for v in rounds.values())
+        print(f"code-send guards (anti-pumping check + number lock, 1,000 new numbers, median of 3 alternating "
+              f"rounds): old key alone {alone:.0f} µs, new key with the old one retired {both:.0f} µs "
+              f"(×{both / alone:.2f})")
 
         from flask_phonecapture.indexrotation import rotate_index
 

@@ -62,16 +62,21 @@ def insert_contact(state, phone: ParsedPhone) -> str:
     return contact_id
 
 
-def lock_slot(state, e164: str) -> int:
-    """The number's lock slot: the first 16 bits of its blind index (one of 65 536)."""
-    return int(state.keyring.blind_index(e164)[:4], 16)
+def lock_slots(state, e164: str) -> list[int]:
+    """The number's lock slots, in ascending order: the first 16 bits (one of 65 536) of its blind
+    index under each index key held. While an old key is listed (PHONECAPTURE_OLD_INDEX_KEYS)
+    there are two, and a process that has the new keys takes both, so it still queues with one
+    that has not been given them yet (which takes the old key's slot alone); taken in one order
+    everywhere, two numbers' slots never deadlock."""
+    return sorted({int(index[:4], 16) for index in state.keyring.blind_indexes(e164)})
 
 
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def lock_number(state, e164: str) -> None:
-    """Hold the number's slot until the session's transaction ends (commit or rollback).
+    """Hold the number's slots (:func:`lock_slots`) until the session's transaction ends (commit
+    or rollback).
 
     A write on the slot's row: on PostgreSQL (and MySQL) a row lock, so a second request for the
     same number waits here, then -- READ COMMITTED, each statement a fresh snapshot -- sees what
@@ -81,14 +86,20 @@ def lock_number(state, e164: str) -> None:
     the winner's row instead (in a SAVEPOINT: the transaction goes on).
     Numbers that share a slot only wait for each other, for one short transaction.
     """
-    session = state.db.session
-    slot = lock_slot(state, e164)
+    session, slots = state.db.session, lock_slots(state, e164)
     upsert = _UPSERT.get(session.get_bind().dialect.name)
-    if upsert is not None:  # one statement: makes the row or locks it (waits for a parallel insert)
-        ins = upsert(_locks).values(slot=slot, locked_at=utcnow())
+    if upsert is not None:
+        # One statement makes each row or locks it (waiting for a parallel insert), in the order
+        # of its VALUES list: ascending, one round trip while an old key is listed too.
+        ins = upsert(_locks).values([{"slot": slot, "locked_at": utcnow()} for slot in slots])
         session.execute(ins.on_conflict_do_update(index_elements=[_locks.c.slot],
                                                   set_={"locked_at": ins.excluded.locked_at}))
         return
+    for slot in slots:
+        _lock_slot(session, slot)
+
+
+def _lock_slot(session, slot: int) -> None:
     touch = update(_locks).where(_locks.c.slot == slot).values(locked_at=utcnow())
     if session.execute(touch).rowcount:
         return

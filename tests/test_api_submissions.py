@@ -291,8 +291,17 @@ def test_simultaneous_identical_submissions_of_a_known_number_make_one_submissio
     assert len(sent_codes(capsys)) == 1
 
 
-def test_many_simultaneous_submissions_of_one_number_send_one_sms(app, client, capsys, run_jobs):
+@pytest.mark.parametrize("lock_statement", ["upsert", "update, else insert"])
+def test_many_simultaneous_submissions_of_one_number_send_one_sms(app, client, capsys, run_jobs, monkeypatch,
+                                                                   lock_statement):
+    """Both ways of taking the number lock: the upsert (PostgreSQL, SQLite) and the update-else-insert
+    used on other databases."""
     import threading
+
+    from flask_phonecapture import contacts
+
+    if lock_statement != "upsert":
+        monkeypatch.setattr(contacts, "_UPSERT", {})
 
     body = _body(client)
     start = threading.Barrier(6)
@@ -321,7 +330,7 @@ def test_simultaneous_submissions_of_different_numbers_in_one_lock_slot_both_go_
     repeat."""
     from flask_phonecapture import contacts
 
-    monkeypatch.setattr(contacts, "lock_slot", lambda state, e164: 7)
+    monkeypatch.setattr(contacts, "lock_slots", lambda state, e164: [7])
     first, second = _body(client), _body(client, phone="8 912 345-67-80")
     results = []
 

@@ -170,3 +170,71 @@ def test_rotate_index_needs_the_old_key_listed(make_app, before):
 def test_a_bad_old_index_key_stops_the_app_with_a_message(make_app, old, said):
     with pytest.raises(CryptoError, match=said):
         make_app(PHONECAPTURE_OLD_INDEX_KEYS=old)
+
+
+def processes_on_both_sides_of_the_switch(make_app, **config):
+    """An app on the old keys and one given the new keys, counting in the same place: the same
+    Redis when there is one; otherwise this test hands them one in-memory store (each process
+    would count alone without Redis, which the counters' own tests cover)."""
+    from flask_phonecapture.messaging import runtime
+
+    old, _ = make_app(**config)
+    new, _ = make_app(migrate=False, PHONECAPTURE_INDEX_KEY=NEW, PHONECAPTURE_OLD_INDEX_KEYS=OLD, **config)
+    if not old.config.get("PHONECAPTURE_REDIS_URL"):
+        with old.app_context():
+            new.extensions[runtime.KEY] = runtime.runtime()
+    return old, new
+
+
+def code_send_refusal(app, e164=HELD) -> str | None:
+    from flask_phonecapture.leads import LeadError
+    from flask_phonecapture.messaging import antipump
+
+    with app.app_context():
+        try:
+            antipump.check_code_send(get_state(), e164=e164, region="RU", ip_prefix="203.0.113.0/24")
+        except LeadError as err:
+            return err.code
+    return None
+
+
+@pytest.mark.parametrize("first, second", [("old", "new"), ("new", "old")])
+def test_anti_pumping_limits_run_on_through_the_key_switch(make_app, first, second):
+    """One code a minute per number, whichever side of a deploy sent the first: counted under every
+    key a process holds, read under every key."""
+    from flask_phonecapture.config import DEFAULTS
+
+    old, new = processes_on_both_sides_of_the_switch(
+        make_app, PHONECAPTURE_PUMP_LIMITS={"number": DEFAULTS["PHONECAPTURE_PUMP_LIMITS"]["number"]},
+        PHONECAPTURE_PREFIX_HEALTH={})
+    apps = {"old": old, "new": new}
+    assert code_send_refusal(apps[first]) is None
+    assert code_send_refusal(apps[second]) == "too_many_codes_number"
+    assert code_send_refusal(apps[second], "+79123456782") is None  # another number: its own count
+
+
+def test_a_prefix_blocked_before_the_switch_stays_blocked(make_app):
+    """Prefix health: codes to a prefix that nobody verifies block it, and the new keys see it."""
+    old, new = processes_on_both_sides_of_the_switch(
+        make_app, PHONECAPTURE_PUMP_LIMITS={},
+        PHONECAPTURE_PREFIX_HEALTH={"min_sent": 3, "min_ratio": 0.5, "window_s": 3600, "block_s": 600})
+    for last4 in range(3):
+        assert code_send_refusal(old, f"+7912345{last4:04d}") is None
+    assert code_send_refusal(new, "+79123459999") == "prefix_blocked"
+    assert code_send_refusal(old, "+79123458888") == "prefix_blocked"
+
+
+def test_a_process_with_the_new_keys_takes_the_number_lock_of_one_without_them(make_app):
+    """The per-number lock (one SMS for two simultaneous submissions) holds through a deploy: the new
+    keys take the old key's slot as well as their own."""
+    from flask_phonecapture.contacts import lock_slots
+
+    old, new = processes_on_both_sides_of_the_switch(make_app)
+    with old.app_context():
+        (before_slot,) = lock_slots(get_state(), HELD)
+    with new.app_context():
+        slots = lock_slots(get_state(), HELD)
+    assert before_slot in slots and slots == sorted(slots) and len(slots) == 2
+    after, _ = make_app(migrate=False, PHONECAPTURE_INDEX_KEY=NEW)
+    with after.app_context():
+        assert lock_slots(get_state(), HELD) == [s for s in slots if s != before_slot]

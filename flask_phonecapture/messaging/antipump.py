@@ -68,12 +68,18 @@ def _to_midnight() -> int:
     return max(1, int(86400 - now % 86400))
 
 
-def _ids(state, e164: str, region: str, ip_prefix: str | None) -> dict[str, str | None]:
+def _ids(state, e164: str, region: str, ip_prefix: str | None) -> dict[str, list[str]]:
+    """The counter ids of each kind: one per index key held (the current one first).
+
+    While an old index key is listed (PHONECAPTURE_OLD_INDEX_KEYS), every event is counted under
+    both and a check takes the highest count, so the limits run on through a key switch: a
+    process still on the old keys counts under the old id, which the new processes read too.
+    """
     ring = state.keyring
-    return {"number": ring.blind_index(e164, "pump.number"),
-            "prefix": ring.blind_index(e164[:-4], "pump.prefix"),
-            "ip": ring.blind_index(ip_prefix, "pump.ip") if ip_prefix else None,
-            "country": region or "ZZ"}
+    return {"number": ring.blind_indexes(e164, "pump.number"),
+            "prefix": ring.blind_indexes(e164[:-4], "pump.prefix"),
+            "ip": ring.blind_indexes(ip_prefix, "pump.ip") if ip_prefix else [],
+            "country": [region or "ZZ"]}
 
 
 def refuse(state, status: int, reason: str, message: str, retry_after: int | None = None):
@@ -98,19 +104,18 @@ def check_code_send(state, *, e164: str, region: str, ip_prefix: str | None) -> 
                      f"{wait} s.", retry_after=wait)
 
     ids = _ids(state, e164, region, ip_prefix)
-    blocked = counters.flag_ttl(state, key("blocked", ids["prefix"]))
-    if blocked:
+    prefixes = ids["prefix"]
+    if counters.flag_ttl(state, *(key("blocked", p) for p in prefixes)):
         raise refuse(state, 403, "prefix_blocked",
                      "Codes can't be sent to numbers like this one right now.")
 
     limits = parse_limits(config["PHONECAPTURE_PUMP_LIMITS"])
     windows, rules = [], []
     for kind, kind_rules in limits.items():
-        if ids.get(kind) is None:
-            continue
         for count, seconds in kind_rules:
-            windows.append((key(kind, ids[kind]), seconds))
-            rules.append((kind, count, seconds))
+            for one in ids.get(kind, ()):
+                windows.append((key(kind, one), seconds))
+                rules.append((kind, count, seconds))
     for (kind, count, seconds), (seen, oldest) in zip(rules, counters.counts(state, windows, now)):
         if seen >= count:
             wait = max(1, math.ceil((oldest or now) + seconds - now))
@@ -120,13 +125,15 @@ def check_code_send(state, *, e164: str, region: str, ip_prefix: str | None) -> 
     health = config["PHONECAPTURE_PREFIX_HEALTH"] or {}
     if health:
         window = int(health.get("window_s", 86400))
-        (sent, _), (verified, _) = counters.counts(
-            state, [(key("sent", ids["prefix"]), window), (key("verified", ids["prefix"]), window)],
-            now)
+        seen = counters.counts(state, [(key(kind, p), window) for p in prefixes
+                                       for kind in ("sent", "verified")], now)
+        # The key that has seen the most codes of the prefix: the old one just after a switch.
+        sent, verified = max(((s, v) for (s, _), (v, _) in zip(seen[::2], seen[1::2])))
         if sent >= int(health.get("min_sent", 20)) and \
                 verified / sent < float(health.get("min_ratio", 0.1)):
             block_s = int(health.get("block_s", 86400))
-            counters.flag(state, key("blocked", ids["prefix"]), block_s)
+            for p in prefixes:
+                counters.flag(state, key("blocked", p), block_s)
             alert("prefix_blocked", f"a number prefix was blocked for {block_s} s: {verified} of "
                   f"{sent} codes verified", region=region, sent=sent, verified=verified)
             raise refuse(state, 403, "prefix_blocked",
@@ -136,7 +143,8 @@ def check_code_send(state, *, e164: str, region: str, ip_prefix: str | None) -> 
     for k, seconds in windows:
         keep[k] = max(keep.get(k, 0), int(seconds))
     if health:
-        keep[key("sent", ids["prefix"])] = int(health.get("window_s", 86400))
+        for p in prefixes:
+            keep[key("sent", p)] = int(health.get("window_s", 86400))
     counters.add(state, list(keep.items()), now)
     _count_budget(state, budget)
 
@@ -161,9 +169,9 @@ def record_verified(state, e164: str) -> None:
     health = current_app.config["PHONECAPTURE_PREFIX_HEALTH"] or {}
     if not health:
         return
-    prefix = state.keyring.blind_index(e164[:-4], "pump.prefix")
-    counters.add(state, [(counters.key(state, "pump", "verified", prefix),
-                          int(health.get("window_s", 86400)))])
+    window = int(health.get("window_s", 86400))
+    counters.add(state, [(counters.key(state, "pump", "verified", prefix), window)
+                         for prefix in state.keyring.blind_indexes(e164[:-4], "pump.prefix")])
 
 
 def refusal_counts(state, day: str | None = None) -> dict[str, int]:

@@ -136,18 +136,18 @@ def flag(state, k: str, ttl: int) -> None:
         rt.memory[k] = ("flag", time.time() + ttl)
 
 
-def flag_ttl(state, k: str) -> int:
-    """Seconds left on a flag, 0 when it is not set."""
+def flag_ttl(state, *keys: str) -> int:
+    """Seconds left on the longest-lasting of these flags (one round trip), 0 when none is set."""
     redis = _redis(state)
     if redis is not None:
         try:
-            ttl = redis.ttl(k)
-            return max(0, int(ttl)) if ttl and ttl > 0 else 0
+            pipe = redis.pipeline(transaction=False)
+            for k in keys:
+                pipe.ttl(k)
+            return max([0, *(int(ttl) for ttl in pipe.execute() if ttl and ttl > 0)])
         except Exception as exc:  # noqa: BLE001
             _redis_failed(exc)
     rt = runtime()
     with rt.lock:
-        value = rt.memory.get(k)
-    if isinstance(value, tuple) and value[0] == "flag":
-        return max(0, int(value[1] - time.time()))
-    return 0
+        values = [rt.memory.get(k) for k in keys]
+    return max([0, *(int(v[1] - time.time()) for v in values if isinstance(v, tuple) and v[0] == "flag")])
