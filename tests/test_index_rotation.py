@@ -76,8 +76,8 @@ def before(make_app, capsys):
             "token": get_token(client), "old_index": contact_index(app)}
 
 
-def switched(make_app, old=(OLD,)):
-    app, _ = make_app(migrate=False, PHONECAPTURE_INDEX_KEY=NEW, PHONECAPTURE_OLD_INDEX_KEYS=",".join(old))
+def switched(make_app, old=(OLD,), **config):
+    app, _ = make_app(migrate=False, PHONECAPTURE_INDEX_KEY=NEW, PHONECAPTURE_OLD_INDEX_KEYS=",".join(old), **config)
     return app
 
 
@@ -179,7 +179,7 @@ def processes_on_both_sides_of_the_switch(make_app, **config):
     from flask_phonecapture.messaging import runtime
 
     old, _ = make_app(**config)
-    new, _ = make_app(migrate=False, PHONECAPTURE_INDEX_KEY=NEW, PHONECAPTURE_OLD_INDEX_KEYS=OLD, **config)
+    new = switched(make_app, **config)
     if not old.config.get("PHONECAPTURE_REDIS_URL"):
         with old.app_context():
             new.extensions[runtime.KEY] = runtime.runtime()
@@ -235,6 +235,5 @@ def test_a_process_with_the_new_keys_takes_the_number_lock_of_one_without_them(m
     with new.app_context():
         slots = lock_slots(get_state(), HELD)
     assert before_slot in slots and slots == sorted(slots) and len(slots) == 2
-    after, _ = make_app(migrate=False, PHONECAPTURE_INDEX_KEY=NEW)
-    with after.app_context():
+    with switched(make_app, old=()).app_context():
         assert lock_slots(get_state(), HELD) == [s for s in slots if s != before_slot]

@@ -144,7 +144,7 @@ def check_code_send(state, *, e164: str, region: str, ip_prefix: str | None) -> 
         keep[k] = max(keep.get(k, 0), int(seconds))
     if health:
         for p in prefixes:
-            keep[key("sent", p)] = int(health.get("window_s", 86400))
+            keep[key("sent", p)] = window
     counters.add(state, list(keep.items()), now)
     _count_budget(state, budget)
 

@@ -256,17 +256,16 @@ def status_callback(state, provider, message) -> str | None:
 
 def _refusal(state, message, e164: str) -> str | None:
     """Why a non-code message must not go out now (consent gone, number suppressed). The number
-    is looked up under the contact's index and, while retired index keys are listed, under each
-    of them too: a STOP recorded before the index key was replaced still holds."""
+    is looked up under the message's index and under its index by every key held (retired ones
+    included): a STOP recorded before the index key was replaced still holds."""
     if message.purpose:
         from ..consent import has_consent
 
         if not has_consent(state, message.contact_id, message.purpose):
             return f"no consent for {message.purpose}"
     scopes = ["all", "marketing"] if message.kind in PROMOTIONAL else ["all"]
-    indexes = {message.blind_index} | set(state.keyring.blind_indexes(e164) if state.keyring.old_index_keys else ())
-    indexes.discard(None)
-    if indexes and state.db.session.execute(
+    indexes = {message.blind_index, *state.keyring.blind_indexes(e164)} - {None}
+    if state.db.session.execute(
             select(Suppression.id).where(Suppression.blind_index.in_(sorted(indexes)),
                                          Suppression.scope.in_(scopes)).limit(1)).first():
         return "number is on the suppression list"
