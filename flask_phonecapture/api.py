@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from . import leads
+from .encoding import gzip_json
 from .extension import get_state
 from .models import EventCounter, utcnow
 from .netutil import scrub
@@ -237,7 +238,7 @@ def form_config(form_id: str):
     body = json.dumps(public_config(state, spec), ensure_ascii=False, separators=(",", ":"))
     response = current_app.response_class(body, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"  # carries a fresh submit token
-    return response
+    return gzip_json(response)
 
 
 # -- submissions -------------------------------------------------------------

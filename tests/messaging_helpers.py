@@ -1,12 +1,12 @@
 """Helpers shared by the messaging tests (not a test module)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from flask_phonecapture.extension import get_state
-from flask_phonecapture.models import Consent, Contact, Message, utcnow
+from flask_phonecapture.models import Consent, Message, utcnow
 from tests.conftest import submit
 
 RU_MOBILE = "+79123456789"

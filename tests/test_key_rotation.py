@@ -12,7 +12,7 @@ from flask_phonecapture.keyrotation import encrypted_columns
 from flask_phonecapture.messaging import outbox
 from flask_phonecapture.models import AuditRecord, Contact, Message, utcnow
 from flask_phonecapture.privacy import audit, verify_audit_chain
-from tests.conftest import TEST_KEYS, submit
+from tests.conftest import TEST_KEYS
 
 NEW_KEY = "k2:" + "C" * 43
 ROTATED_KEYS = f"{NEW_KEY},{TEST_KEYS}"  # the new key first, the old one kept for reading
@@ -94,7 +94,7 @@ def test_rotation_moves_every_value_to_the_new_key_and_the_app_still_reads_them(
     assert status.output.rstrip().splitlines()[-2:] == [
         "k1: 0 values left — it can be removed from PHONECAPTURE_KEYS",
         "every value is under the primary key k2"]
-    assert f"phonecapture_contact.e164_enc: k2 1" in status.output
+    assert "phonecapture_contact.e164_enc: k2 1" in status.output
 
 
 def test_an_interrupted_rotation_keeps_its_work_and_a_rerun_finishes_it(app, client, submitted, make_app,

@@ -1,4 +1,8 @@
 """widget.js serving, events counting, the OpenAPI document and the Jinja widget helper."""
+import gzip
+import json
+from pathlib import Path
+
 from flask import g, render_template_string
 from sqlalchemy import select
 
@@ -22,6 +26,39 @@ def test_widget_js_is_cached_by_etag_and_gzipped(client, bundle_exists):
     assert first.mimetype == "application/javascript" and "max-age" in first.headers["Cache-Control"]
     again = client.get("/phonecapture/widget.js", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+CHROMIUM_ACCEPTS = "gzip, deflate, br, zstd"
+
+
+@pytest.mark.parametrize("accept, encoding", [
+    (CHROMIUM_ACCEPTS, "br"), ("gzip, deflate", "gzip"), ("br;q=0.5, gzip", "gzip"),
+    ("gzip;q=0, identity", None), ("", None),
+])
+def test_widget_js_goes_out_in_the_best_encoding_the_client_accepts(client, bundle_exists, accept, encoding):
+    response = client.get("/phonecapture/widget.js", headers={"Accept-Encoding": accept})
+    assert response.headers.get("Content-Encoding") == encoding and "Accept-Encoding" in response.headers["Vary"]
+    source = Path(BUNDLE).read_bytes()
+    body = response.get_data()
+    if encoding == "br":  # the build's copy (widget/test checks it decompresses to the bundle)
+        assert body == Path(BUNDLE + ".br").read_bytes() and len(body) < len(gzip.compress(source, 9))
+    else:
+        assert (gzip.decompress(body) if encoding else body) == source
+
+
+def test_form_config_is_gzipped_for_a_client_that_accepts_it(client):
+    url = "/phonecapture/api/v1/forms/tracking"
+    plain = client.get(url)
+    zipped = client.get(url, headers={"Accept-Encoding": CHROMIUM_ACCEPTS})
+    assert "Content-Encoding" not in plain.headers and zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"] and zipped.headers["Cache-Control"] == "no-store"
+    config = json.loads(gzip.decompress(zipped.get_data()))
+    assert config.keys() == plain.json.keys() and len(zipped.get_data()) < len(plain.get_data()) * 0.7
+
+
+def test_small_answers_are_not_compressed(client):
+    missing = client.get("/phonecapture/api/v1/forms/nope", headers={"Accept-Encoding": "gzip"})
+    assert missing.status_code == 404 and "Content-Encoding" not in missing.headers
 
 
 def test_widget_js_opens_with_the_compile_hint(client, bundle_exists):

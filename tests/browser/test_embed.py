@@ -40,6 +40,23 @@ def test_cross_origin_embed(site, other_site, page):
     dialog.get_by_text("Номер подтверждён").wait_for()
 
 
+def test_widget_and_its_config_arrive_compressed(site, other_site, page):
+    """What a page view downloads from the widget's server, cross-origin included: widget.js as
+    the build's brotli copy (7.6 KB, not 18.5), the form config gzipped (~1 KB, not ~1.9)."""
+    encodings = {}
+
+    def note(response):
+        for part in ("/widget.js", "/api/v1/forms/"):
+            if part in response.url:
+                encodings[part] = response.headers.get("content-encoding")
+    page.on("response", note)
+    goto(page, other_site.url + "/page/button", "button")
+    page.get_by_role("button", name="Перезвоните мне").click()
+    page.get_by_role("dialog").get_by_label("Телефон", exact=True).wait_for()
+    assert encodings == {"/widget.js": "br", "/api/v1/forms/": "gzip"}
+    assert page.errors == []
+
+
 def test_js_api(site, page):
     goto(page, site.url + "/page/button,popup?cta=1", "button", "popup")
     page.evaluate("() => { window.shown = []; PhoneCapture.on('show', e => { shown.push(e.detail.form); if (e.detail.form === 'button') e.preventDefault(); }) }")

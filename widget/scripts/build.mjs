@@ -1,4 +1,5 @@
-// Build widget.js into the Python package and print its size (gzip and brotli).
+// Build widget.js (and its brotli copy, widget.js.br) into the Python package and print its size
+// (gzip and brotli).
 // The esbuild + terser options live in pipeline.mjs (bench/widget_features.mjs builds with the
 // same ones).
 import { readFileSync, writeFileSync } from "node:fs";
@@ -17,5 +18,10 @@ writeFileSync(out.replace(/\.js$/, ".css"), css + "\n");
 
 const buf = readFileSync(out);
 const gz = gzipSync(buf, { level: 9 }).length;
-const br = brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-console.log(`widget.js: ${buf.length} B, ${gz} B gzip, ${br} B brotli -> ${out}`);
+// Browsers that accept brotli (all current ones) get this copy: quality 11 is too slow to run per
+// request and needs no Python package when it is made here (committed and diffed like widget.js).
+const brotli = brotliCompressSync(buf, {
+  params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
+});
+writeFileSync(out + ".br", brotli);
+console.log(`widget.js: ${buf.length} B, ${gz} B gzip, ${brotli.length} B brotli -> ${out}`);
