@@ -17,7 +17,7 @@ BUNDLE = os.path.join(os.path.dirname(__file__), "static", "phonecapture", "widg
 
 @lru_cache(maxsize=4)
 def _bundle(mtime: float) -> tuple[dict[str | None, bytes], str]:
-    """The bundle as each encoding sends it, and its ETag. The brotli copy is made by the build
+    """The bundle as each encoding sends it, and its digest. The brotli copy is made by the build
     (quality 11: too slow per request, and no Python package needed); a checkout without it sends
     gzip."""
     with open(BUNDLE, "rb") as handle:
@@ -28,26 +28,28 @@ def _bundle(mtime: float) -> tuple[dict[str | None, bytes], str]:
             bodies["br"] = handle.read()
     except FileNotFoundError:
         pass
-    return bodies, '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
+    return bodies, hashlib.sha256(data).hexdigest()[:20]
 
 
 @public_bp.get("/widget.js")
 def widget_js():
     """The built bundle: ETag, a day of caching (revalidated by ETag), brotli or gzip when accepted."""
     try:
-        bodies, etag = _bundle(os.path.getmtime(BUNDLE))
+        bodies, digest = _bundle(os.path.getmtime(BUNDLE))
     except FileNotFoundError:
         return current_app.response_class("/* widget bundle not built */", 404,
                                           mimetype="application/javascript")
+    encoding = pick(*(name for name in ("br", "gzip") if name in bodies))
+    # One ETag per encoding: a cache holding the gzip body must not revalidate it as the br one.
+    etag = digest + {"br": "-br", "gzip": "-gz", None: ""}[encoding]
     response = current_app.response_class(mimetype="application/javascript")
-    response.headers["ETag"] = etag
+    response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=86400"
     response.headers["Vary"] = "Accept-Encoding"
     response.headers["Access-Control-Allow-Origin"] = "*"  # embeddable on any site
-    if request.headers.get("If-None-Match") == etag:
+    if request.if_none_match.contains_weak(etag):  # a list, W/ tags and * included
         response.status_code = 304
         return response
-    encoding = pick(*(name for name in ("br", "gzip") if name in bodies))
     response.set_data(bodies[encoding])
     if encoding:
         response.headers["Content-Encoding"] = encoding

@@ -24,8 +24,20 @@ def test_widget_js_is_cached_by_etag_and_gzipped(client, bundle_exists):
     first = client.get("/phonecapture/widget.js", headers={"Accept-Encoding": "gzip"})
     assert first.status_code == 200 and first.headers["Content-Encoding"] == "gzip"
     assert first.mimetype == "application/javascript" and "max-age" in first.headers["Cache-Control"]
-    again = client.get("/phonecapture/widget.js", headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 304
+    tag = first.headers["ETag"]
+    for if_none_match in (tag, f'"other", {tag}', "W/" + tag, "*"):
+        again = client.get("/phonecapture/widget.js",
+                           headers={"Accept-Encoding": "gzip", "If-None-Match": if_none_match})
+        assert again.status_code == 304 and not again.get_data(), if_none_match
+
+
+def test_each_encoding_of_widget_js_has_its_own_etag(client, bundle_exists):
+    """A cache that revalidates its gzip copy must not be told it holds the brotli one."""
+    tags = {accept: client.get("/phonecapture/widget.js", headers={"Accept-Encoding": accept}).headers["ETag"]
+            for accept in ("br", "gzip", "identity")}
+    assert len(set(tags.values())) == 3
+    stale = client.get("/phonecapture/widget.js", headers={"Accept-Encoding": "br", "If-None-Match": tags["gzip"]})
+    assert stale.status_code == 200 and stale.headers["ETag"] == tags["br"]
 
 
 CHROMIUM_ACCEPTS = "gzip, deflate, br, zstd"
